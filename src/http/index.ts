@@ -1,0 +1,2 @@
+export { createSecureClient } from './client.js';
+export type * from './types.js';
