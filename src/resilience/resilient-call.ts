@@ -1,0 +1,19 @@
+/**
+ * The composition the session client uses: the circuit breaker around the retry
+ * loop. All retries of one call happen inside one circuit call, so a command whose
+ * call failed after four attempts counts as one failure, and an open circuit stops
+ * the call before its first attempt.
+ */
+import type { CircuitBreaker } from './circuit-breaker.js';
+import { retry, type RetryOptions } from './retry.js';
+
+export type ResilientCallOptions = RetryOptions;
+
+/** Runs `operation` with retries inside one call of `circuit`; see `retry` for the options. */
+export function callWithResilience<T>(
+  circuit: CircuitBreaker,
+  operation: (attempt: number, signal: AbortSignal) => Promise<T>,
+  options: ResilientCallOptions,
+): Promise<T> {
+  return circuit.execute(() => retry(operation, options));
+}
