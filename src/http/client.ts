@@ -1,65 +1,252 @@
-import { Agent } from 'undici';
+/**
+ * The secure HTTP client: every outbound request of `mc` goes through `request`, which
+ * validates headers, judges and pins each destination, follows redirects itself, and
+ * reads the body under a size limit and one deadline.
+ */
+import { Agent, type Dispatcher } from 'undici';
 
-import { AbortedError, NetworkError, TimeoutError } from '../errors/errors.js';
-import { systemClock } from '../util/clock.js';
-import { CORRELATION_ID_HEADER, DEFAULT_TIMEOUT_MS, MAX_TIMEOUT_MS, MIN_TIMEOUT_MS } from './defaults.js';
-import type { HttpRequest, HttpResponse, SecureClient, SecureClientOptions } from './types.js';
+import { SsrfViolationError, type McError } from '../errors/errors.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { checkDeclaredLength, readBody, type ByteBudget } from './body.js';
+import {
+  CORRELATION_ID_HEADER,
+  DEFAULT_MAX_REDIRECTS,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_TIMEOUT_MS,
+  MAX_TIMEOUT_MS,
+  MIN_TIMEOUT_MS,
+} from './defaults.js';
+import { outcomeOf, toMcError } from './failures.js';
+import { validateHeaders } from './headers.js';
+import { createDefaultConnector, createPinnedConnector, type AddressPins } from './pinned-connector.js';
+import { followRedirect, hopKey, isRedirectStatus, type Hop } from './redirects.js';
+import { buildResponse } from './response.js';
+import { systemResolver } from './resolve.js';
+import { sanitizeUrlForLog } from './sanitize-url.js';
+import { selectDestination } from './ssrf/destination.js';
+import type { EgressPolicy } from './ssrf/policy.js';
+import type { HttpRequest, HttpResponse, RequestRecord, Resolver, SecureClient, SecureClientOptions } from './types.js';
 
-function clampTimeout(ms: number): number {
+interface ClientSettings {
+  coreOrigin: string;
+  correlationId: string;
+  timeoutMs: number;
+  maxResponseBytes: number;
+  maxRedirects: number;
+  resolver: Resolver;
+  clock: Clock;
+  onRecord: ((record: RequestRecord) => void) | undefined;
+}
+
+/** Clamps a timeout into the allowed 1-60 s window. */
+export function clampTimeout(ms: number): number {
   return Math.min(MAX_TIMEOUT_MS, Math.max(MIN_TIMEOUT_MS, ms));
 }
 
-/** Creates the client every outbound request of `mc` goes through. */
+function requireNonNegativeInteger(field: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) {
+    throw new RangeError(`${field} must be a non-negative integer, got ${value}`);
+  }
+
+  return value;
+}
+
+function normaliseOptions(options: SecureClientOptions): ClientSettings {
+  let core: URL;
+  try {
+    core = new URL(options.coreOrigin);
+  } catch {
+    throw new RangeError(`coreOrigin must be an absolute URL, got ${JSON.stringify(options.coreOrigin)}`);
+  }
+
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs)) {
+    throw new RangeError(`timeoutMs must be a finite number, got ${timeoutMs}`);
+  }
+
+  return {
+    coreOrigin: core.origin,
+    correlationId: options.correlationId,
+    timeoutMs: clampTimeout(timeoutMs),
+    maxResponseBytes: requireNonNegativeInteger('maxResponseBytes', options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES),
+    maxRedirects: requireNonNegativeInteger('maxRedirects', options.maxRedirects ?? DEFAULT_MAX_REDIRECTS),
+    resolver: options.resolver ?? systemResolver,
+    clock: options.clock ?? systemClock,
+    onRecord: options.onRecord,
+  };
+}
+
+function parseRequestUrl(rawUrl: string): URL {
+  try {
+    return new URL(rawUrl);
+  } catch {
+    throw new SsrfViolationError(sanitizeUrlForLog(rawUrl), undefined, 'deny:invalid-url (not a valid absolute URL)');
+  }
+}
+
+function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) {
+      flat[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+  }
+
+  return flat;
+}
+
+/** Resolves with `work`, or rejects as soon as `signal` aborts (for steps that cannot be cancelled, like DNS). */
+function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    return Promise.reject(signal.reason as Error);
+  }
+
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** Mutable state of one `request()` call, read by its record. */
+interface Exchange {
+  status?: number;
+  host?: string;
+  address?: string;
+}
+
+/**
+ * Creates the client every outbound request of `mc` goes through. One client keeps one
+ * keep-alive pool per egress policy; `close()` destroys both.
+ */
 export function createSecureClient(options: SecureClientOptions): SecureClient {
-  const clock = options.clock ?? systemClock;
-  const agent = new Agent({ keepAliveTimeout: 4_000 });
+  const settings = normaliseOptions(options);
+  const connect = options.connect ?? createDefaultConnector();
 
-  async function request(req: HttpRequest): Promise<HttpResponse> {
-    const started = clock.now();
-    const timeoutMs = clampTimeout(req.timeoutMs ?? options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), timeoutMs);
-    timer.unref();
-    const signal = req.signal === undefined ? deadline.signal : AbortSignal.any([deadline.signal, req.signal]);
+  // Separate pools per policy, so a connection judged under the Core's wider policy is
+  // never reused for a destination judged under the public one.
+  const pins: Record<EgressPolicy, AddressPins> = { core: new Map(), public: new Map() };
+  const agents: Record<EgressPolicy, Agent> = {
+    core: new Agent({ connect: createPinnedConnector('core', pins.core, connect) }),
+    public: new Agent({ connect: createPinnedConnector('public', pins.public, connect) }),
+  };
 
-    const headers: Record<string, string> = {
-      ...req.headers,
-      [CORRELATION_ID_HEADER]: req.correlationId ?? options.correlationId,
-    };
+  // The Core's policy covers a chain only while every hop so far stayed on the Core's origin.
+  function policyFor(url: URL, stayedOnCore: boolean): EgressPolicy {
+    return stayedOnCore && url.origin === settings.coreOrigin ? 'core' : 'public';
+  }
+
+  async function sendHop(hop: Hop, policy: EgressPolicy, signal: AbortSignal, exchange: Exchange) {
+    exchange.host = hop.url.hostname;
+    exchange.address = undefined;
+    const destination = await raceSignal(selectDestination(hop.url, policy, settings.resolver), signal);
+    exchange.address = destination.address;
+    pins[policy].set(destination.host, destination.address);
+
+    return agents[policy].request({
+      origin: hop.url.origin,
+      path: hop.url.pathname + hop.url.search,
+      method: hop.method,
+      headers: hop.headers,
+      body: hop.body,
+      signal,
+    });
+  }
+
+  async function exchangeWithRedirects(firstHop: Hop, signal: AbortSignal, exchange: Exchange): Promise<HttpResponse> {
+    const started = settings.clock.now();
+    const budget: ByteBudget = { limitBytes: settings.maxResponseBytes, remainingBytes: settings.maxResponseBytes };
+    const visited = new Set([hopKey(firstHop)]);
+    let hop = firstHop;
+    let stayedOnCore = true;
+
+    for (;;) {
+      const policy = policyFor(hop.url, stayedOnCore);
+      stayedOnCore = policy === 'core';
+      const response = await sendHop(hop, policy, signal, exchange);
+      exchange.status = response.statusCode;
+      const headers = flattenHeaders(response.headers);
+
+      if (isRedirectStatus(response.statusCode)) {
+        // The redirect's own body counts against the same budget, then the next hop is judged from scratch.
+        checkDeclaredLength(headers['content-length'], budget);
+        await readBody(response.body, headers['content-encoding'], budget);
+        hop = followRedirect(hop, response.statusCode, headers.location, visited, settings.maxRedirects);
+        continue;
+      }
+
+      checkDeclaredLength(headers['content-length'], budget);
+      const raw = await readBody(response.body, headers['content-encoding'], budget);
+      return buildResponse(response.statusCode, headers, raw, hop, settings.clock.now() - started);
+    }
+  }
+
+  function buildFirstHop(request: HttpRequest): Hop {
+    const url = parseRequestUrl(request.url);
+    const correlation = validateHeaders({ 'X-Correlation-ID': request.correlationId ?? settings.correlationId });
+    const caller = validateHeaders(request.headers, 2);
+    const headers: Record<string, string> = { ...caller, ...correlation };
+
     let body: string | undefined;
-    if (req.json !== undefined) {
-      body = JSON.stringify(req.json);
+    if (request.json !== undefined) {
+      body = JSON.stringify(request.json);
       headers['content-type'] = 'application/json';
     }
 
+    return { method: request.method, url, headers, body };
+  }
+
+  function emitRecord(request: HttpRequest, started: number, exchange: Exchange, error: McError | undefined): void {
+    if (settings.onRecord === undefined) {
+      return;
+    }
+
+    const record: RequestRecord = {
+      time: new Date(started).toISOString(),
+      correlationId: request.correlationId ?? settings.correlationId,
+      method: request.method,
+      url: sanitizeUrlForLog(request.url),
+      attempt: request.attempt ?? 1,
+      durationMs: settings.clock.now() - started,
+      outcome: error === undefined ? ((exchange.status ?? 0) >= 400 ? 'http_error' : 'ok') : outcomeOf(error),
+    };
+    if (exchange.status !== undefined) record.status = exchange.status;
+    if (error !== undefined) record.errorCode = error.code;
+    if (exchange.host !== undefined) record.host = exchange.host;
+    if (exchange.address !== undefined) record.address = exchange.address;
+    if (error !== undefined) record.reason = error instanceof SsrfViolationError ? error.reason : error.message;
+
+    settings.onRecord(record);
+  }
+
+  async function request(request: HttpRequest): Promise<HttpResponse> {
+    const started = settings.clock.now();
+    const exchange: Exchange = {};
+    const timeoutMs = request.timeoutMs === undefined ? settings.timeoutMs : clampTimeout(request.timeoutMs);
+    if (Number.isNaN(timeoutMs)) {
+      throw new RangeError(`timeoutMs must be a number of milliseconds, got ${request.timeoutMs}`);
+    }
+
+    // One deadline for DNS, connect, headers, body and every redirect. The timer is
+    // unref'd so a pending request never keeps the process alive on its own.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    timer.unref();
+    const signal = request.signal === undefined ? deadline.signal : AbortSignal.any([deadline.signal, request.signal]);
+
     try {
-      const url = new URL(req.url);
-      const res = await agent.request({
-        origin: url.origin,
-        path: url.pathname + url.search,
-        method: req.method,
-        headers,
-        body,
-        signal,
-      });
-      const text = await res.body.text();
-      const responseHeaders: Record<string, string> = {};
-      for (const [name, value] of Object.entries(res.headers)) {
-        if (value !== undefined) responseHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
-      }
-      return {
-        status: res.statusCode,
-        headers: responseHeaders,
-        body: text === '' ? undefined : (JSON.parse(text) as unknown),
-        text,
-        url: url.href,
-        durationMs: clock.now() - started,
-      };
+      const response = await exchangeWithRedirects(buildFirstHop(request), signal, exchange);
+      emitRecord(request, started, exchange, undefined);
+      return response;
     } catch (error) {
-      if (deadline.signal.aborted) throw new TimeoutError(timeoutMs);
-      if (req.signal?.aborted === true) throw new AbortedError();
-      const code = (error as { code?: string }).code ?? 'UNKNOWN';
-      throw new NetworkError(code, `Request failed: ${code}`);
+      const failure = toMcError(error, {
+        deadline: deadline.signal,
+        timeoutMs,
+        signal: request.signal,
+        description: `${request.method} ${sanitizeUrlForLog(request.url)}`,
+      });
+      emitRecord(request, started, exchange, failure);
+      throw failure;
     } finally {
       clearTimeout(timer);
     }
@@ -67,6 +254,8 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
 
   return {
     request,
-    close: () => agent.destroy(),
+    async close() {
+      await Promise.all([agents.core.destroy(), agents.public.destroy()]);
+    },
   };
 }

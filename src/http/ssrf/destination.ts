@@ -1,0 +1,116 @@
+/**
+ * Judges the destination of a URL: scheme, userinfo, host name, and every address the
+ * host resolves to. The result names the one address the client may connect to, which
+ * the connector then pins, so a second DNS answer can never replace it.
+ */
+import { NetworkError, SsrfViolationError } from '../../errors/errors.js';
+import { resolveWithTimeout } from '../resolve.js';
+import type { Resolver } from '../types.js';
+import { parseCanonicalAddress } from './classify.js';
+import { isMetadataHostName, judgeAddress, normaliseHostName, type DenyVerdict, type EgressPolicy } from './policy.js';
+
+export type UrlDenyVerdict = DenyVerdict | 'deny:invalid-url' | 'deny:scheme' | 'deny:userinfo';
+
+export type DestinationVerdict =
+  | { allowed: true; verdict: 'allow'; host: string; address: string; family: 4 | 6; reason: string }
+  | { allowed: false; verdict: UrlDenyVerdict; host: string; address?: string; reason: string };
+
+const ALLOWED_PROTOCOLS: ReadonlySet<string> = new Set(['http:', 'https:']);
+
+function judgeUrlShape(url: URL): DestinationVerdict | undefined {
+  const host = normaliseHostName(url.hostname);
+
+  if (!ALLOWED_PROTOCOLS.has(url.protocol)) {
+    return { allowed: false, verdict: 'deny:scheme', host, reason: `scheme ${url.protocol} is not http: or https:` };
+  }
+
+  // Credentials in a URL would be sent to whoever the URL names and end up in logs.
+  if (url.username !== '' || url.password !== '') {
+    return { allowed: false, verdict: 'deny:userinfo', host, reason: 'URL contains credentials (userinfo)' };
+  }
+
+  if (host === '') {
+    return { allowed: false, verdict: 'deny:invalid-url', host, reason: 'URL has no host' };
+  }
+
+  if (isMetadataHostName(host)) {
+    return { allowed: false, verdict: 'deny:metadata-name', host, reason: 'cloud metadata host name' };
+  }
+
+  return undefined;
+}
+
+async function resolveHost(host: string, resolver: Resolver): Promise<Array<{ address: string; family: 4 | 6 }>> {
+  // The WHATWG parser already rewrote every IPv4 spelling (octal, hex, short forms) to
+  // dotted decimal, so a literal is recognised here and never sent to DNS.
+  const literal = parseCanonicalAddress(host);
+  if (literal !== undefined) {
+    return [{ address: host, family: literal.kind() === 'ipv4' ? 4 : 6 }];
+  }
+
+  try {
+    return await resolveWithTimeout(resolver, host);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    const networkCode = typeof code === 'string' ? code : 'ENOTFOUND';
+    throw new NetworkError(networkCode, `DNS lookup of ${host} failed (${networkCode})`, {
+      cause: { name: (error as Error).name, code: networkCode, message: (error as Error).message },
+    });
+  }
+}
+
+/**
+ * Judges `rawUrl` under `policy`, resolving its host through `resolver`. Returns a verdict
+ * and never throws for a refusal; DNS failures throw `NetworkError`.
+ */
+export async function evaluateDestination(
+  rawUrl: string | URL,
+  policy: EgressPolicy,
+  resolver: Resolver,
+): Promise<DestinationVerdict> {
+  let url: URL;
+  try {
+    url = typeof rawUrl === 'string' ? new URL(rawUrl) : rawUrl;
+  } catch {
+    return { allowed: false, verdict: 'deny:invalid-url', host: '', reason: 'not a valid absolute URL' };
+  }
+
+  const shapeVerdict = judgeUrlShape(url);
+  if (shapeVerdict !== undefined) {
+    return shapeVerdict;
+  }
+
+  const host = normaliseHostName(url.hostname);
+  const answers = await resolveHost(host, resolver);
+  if (answers.length === 0) {
+    throw new NetworkError('ENOTFOUND', `DNS lookup of ${host} returned no address`);
+  }
+
+  // Every answer is judged; the first one that passes is the only one ever connected to.
+  const verdicts = answers.map((answer) => ({ answer, verdict: judgeAddress(answer.address, policy) }));
+  const accepted = verdicts.find((entry) => entry.verdict.allowed);
+  if (accepted !== undefined) {
+    const { answer, verdict } = accepted;
+    return { allowed: true, verdict: 'allow', host, address: answer.address, family: answer.family, reason: verdict.reason };
+  }
+
+  const first = verdicts[0]!;
+  const verdict = first.verdict as Extract<typeof first.verdict, { allowed: false }>;
+  return { allowed: false, verdict: verdict.verdict, host, address: first.answer.address, reason: verdict.reason };
+}
+
+export interface PinnedDestination {
+  host: string;
+  address: string;
+  family: 4 | 6;
+}
+
+/** Like `evaluateDestination`, but throws `SsrfViolationError` for a refusal. */
+export async function selectDestination(url: URL, policy: EgressPolicy, resolver: Resolver): Promise<PinnedDestination> {
+  const verdict = await evaluateDestination(url, policy, resolver);
+  if (!verdict.allowed) {
+    throw new SsrfViolationError(verdict.host, verdict.address, `${verdict.verdict} (${verdict.reason})`);
+  }
+
+  return { host: verdict.host, address: verdict.address, family: verdict.family };
+}
