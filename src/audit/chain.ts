@@ -8,7 +8,7 @@
  * `seq` still in the log, the mac the first entry chains to, and the last entry's mac.
  * It lets verify notice entries cut from either end, which the chain alone cannot show.
  *
- * NOTE: whoever can read the key file can rewrite the whole log and head record into a
+ * NOTE: anyone who can read the key file can rewrite the whole log and head record into a
  * new valid chain, and someone who saved an old copy of the head record can put it
  * back after cutting newer entries, so an entry appended after that copy can be
  * removed unnoticed. Only a copy of the head kept off this machine would catch either.

@@ -7,7 +7,7 @@
 import { redactText, redactUrl } from './redact.js';
 
 /**
- * `success`: the Core answered below 400. `error`: the call failed (HTTP status of 400
+ * `success`: the Core returned a status below 400. `error`: the call failed (HTTP status of 400
  * or more, network failure, timeout, invalid body). `refused`: the client itself
  * refused the call (egress policy, header check, open circuit). `event`: not a call,
  * such as a circuit opening or closing.
@@ -23,7 +23,7 @@ export interface AuditEntryInput {
   method?: string;
   /** The request URL as the HTTP layer logged it; masked again here. */
   url?: string;
-  /** HTTP status of the answer, when there was one. */
+  /** HTTP status of the response, when there was one. */
   status?: number;
   /** 1 for the first try, 2 for the first retry, and so on. */
   attempt?: number;
@@ -33,7 +33,7 @@ export interface AuditEntryInput {
   host?: string;
   /** The IP address that was judged or connected to. */
   address?: string;
-  /** Why a call was refused, in a few words. */
+  /** Reason for a refusal, in a few words. */
   reason?: string;
   /** Name of an event that is not a call, such as `circuit_open`. */
   event?: string;

@@ -1,6 +1,6 @@
 /**
- * Where the audit log lives inside its folder. New entries go to `audit.jsonl`; when it
- * is full it becomes `audit.1.jsonl`, the older ones shift up (`audit.1` to `audit.2`,
+ * Where the audit log lives inside its folder. New entries go to `audit.jsonl`. When it
+ * is full, it becomes `audit.1.jsonl`, the older ones shift up (`audit.1` to `audit.2`,
  * ...), and the oldest beyond the file limit is deleted. A higher number is older.
  */
 import { closeSync, fstatSync, openSync, readdirSync, readSync } from 'node:fs';

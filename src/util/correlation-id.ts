@@ -23,7 +23,7 @@ const CORRELATION_ID_PATTERN = /^[A-Za-z0-9_-]+$/;
 const RANDOM_PART_BYTES = 6;
 
 export interface CreateCorrelationIdOptions {
-  /** Where `MC_CORRELATION_ID` is read. */
+  /** Environment that may set `MC_CORRELATION_ID`. */
   env: NodeJS.ProcessEnv;
   /** Supplies the time part of a generated ID. */
   clock: Pick<Clock, 'now'>;
