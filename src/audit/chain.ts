@@ -118,13 +118,20 @@ export function readOrCreateKey(path: string): Buffer {
  * @throws StateError when the record is malformed or its MAC does not match.
  */
 export function readHead(path: string, key: Buffer): ChainHead | undefined {
-  let parsed: unknown;
+  let text: string;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       return undefined;
     }
+    throw error;
+  }
+
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
     throw new StateError(`Audit head record ${path} is not valid JSON`);
   }
 

@@ -211,6 +211,33 @@ describe('audit log tampering', () => {
     expect(await verifyAuditLog({ auditDir })).toEqual({ ok: true, entries: 5, files: 1 });
   });
 
+  it('adopts an entry written before a crash', async () => {
+    const { auditDir, clock } = await logWithEntries(2);
+    const headFile = join(auditDir, 'audit.head.json');
+    const headBeforeThird = readFileSync(headFile);
+    await openAuditLog({ auditDir, clock }).append(callEntry(3));
+    writeFileSync(headFile, headBeforeThird);
+
+    expect(await verifyAuditLog({ auditDir })).toEqual({ ok: true, entries: 3, files: 1 });
+
+    await openAuditLog({ auditDir, clock }).append(callEntry(4));
+    const entries = await readAuditEntries({ auditDir });
+
+    expect(entries.map((entry) => entry.seq)).toEqual([1, 2, 3, 4]);
+    expect(await verifyAuditLog({ auditDir })).toEqual({ ok: true, entries: 4, files: 1 });
+  });
+
+  it('reports an altered head record', async () => {
+    const { auditDir } = await logWithEntries(3);
+    const headFile = join(auditDir, 'audit.head.json');
+    writeFileSync(headFile, readFileSync(headFile, 'utf8').replace('"lastSeq":3', '"lastSeq":2'));
+
+    const result = await verifyAuditLog({ auditDir });
+
+    expect(result).toMatchObject({ ok: false, file: headFile });
+    expect(result.ok ? '' : result.reason).toContain('altered');
+  });
+
   it('reports an entry with a foreign field', async () => {
     const { auditDir, active } = await logWithEntries(2);
     const lines = readLines(active);
