@@ -38,7 +38,7 @@ export interface DeployedCoreRateLimit {
 export interface DeployedCoreOptions {
   /** Current time in epoch milliseconds, for stored times, activity windows and the rate limit. Default: `Date.now`. */
   now?: () => number;
-  /** `GET /health` returns 500 because the Core's response model rejects its own answer. Default: true. */
+  /** `GET /health` returns 500 because the Core's response model rejects the handler's return value. Default: true. */
   healthFails?: boolean;
   /** `GET /v1/sessions/stats/summary` returns 500. Default: true. */
   statsFails?: boolean;
@@ -54,7 +54,7 @@ export interface DeployedCoreOptions {
   memoryAddIgnoresIdAndTimestamp?: boolean;
   /** The storage backend finds no session: every history request returns 404 and the list is empty. Default: false. */
   emptyBackend?: boolean;
-  /** Whether `POST /v1/sessions/bulk-delete` exists, or how an older Core without it answers. Default: `'present'`. */
+  /** Whether `POST /v1/sessions/bulk-delete` exists, or which status an older Core without it returns. Default: `'present'`. */
   bulkRoute?: 'present' | 'missing404' | 'missing405';
   /** Rate limit, or `false` for none. Default: 60 requests per 60 s. */
   rateLimit?: DeployedCoreRateLimit | false;
@@ -165,12 +165,11 @@ type ResolvedOptions = Omit<Required<DeployedCoreOptions>, 'apiKey' | 'rateLimit
 };
 
 function resolveOptions(options: DeployedCoreOptions): ResolvedOptions {
-  const given = Object.fromEntries(
-    Object.entries(options).filter(([, value]) => value !== undefined),
-  ) as DeployedCoreOptions;
-  const merged = { ...DEFAULT_OPTIONS, ...given };
+  const merged = { ...DEFAULT_OPTIONS, ...withoutUndefined(options) };
   const rateLimit =
-    merged.rateLimit === false ? false : { ...DEFAULT_RATE_LIMIT, ...withoutUndefined(merged.rateLimit) };
+    merged.rateLimit === false
+      ? false
+      : { ...DEFAULT_RATE_LIMIT, ...withoutUndefined(merged.rateLimit) };
   return { ...merged, rateLimit };
 }
 
@@ -206,7 +205,7 @@ class HandlerError extends Error {
   }
 }
 
-/** Thrown where the deployed Core raises an exception that nobody catches. */
+/** Thrown where the deployed Core raises an exception that no handler catches. */
 class UncaughtCoreError extends Error {}
 
 class ValidationFailure extends Error {
@@ -314,7 +313,9 @@ function parseJsonBody<T>(rawBody: string, schema: SchemaLike<T>): T {
   try {
     value = JSON.parse(rawBody);
   } catch {
-    throw new ValidationFailure([{ field: 'body', message: 'JSON decode error', type: 'json_invalid' }]);
+    throw new ValidationFailure([
+      { field: 'body', message: 'JSON decode error', type: 'json_invalid' },
+    ]);
   }
 
   const result = schema.safeParse(value);
@@ -389,7 +390,7 @@ class MemoryStore {
       .map((entry) => entry.memory);
   }
 
-  /** The memories of one session that the Core looks at (capped, the newest ones), oldest first. */
+  /** Returns the memories of one session that the Core looks at (capped, the newest ones), oldest first. */
   sessionMemories(sessionId: string): StoredMemory[] {
     const newestFirst = this.chatMemoriesNewestFirst().filter(
       (memory) => memory.metadata['session_id'] === sessionId,
@@ -401,14 +402,14 @@ class MemoryStore {
 
   remove(doomed: readonly StoredMemory[]): void {
     const doomedSet = new Set(doomed);
-    let kept = 0;
+    let keptCount = 0;
     for (const memory of this.memories) {
       if (!doomedSet.has(memory)) {
-        this.memories[kept] = memory;
-        kept += 1;
+        this.memories[keptCount] = memory;
+        keptCount += 1;
       }
     }
-    this.memories.length = kept;
+    this.memories.length = keptCount;
   }
 }
 
@@ -446,7 +447,11 @@ function summarizeSessions(memories: readonly StoredMemory[]): SessionSummary[] 
     }
 
     const current = byId.get(sessionId);
-    if (current !== undefined && memory.source !== null && !current.sources.includes(memory.source)) {
+    if (
+      current !== undefined &&
+      memory.source !== null &&
+      !current.sources.includes(memory.source)
+    ) {
       current.sources.push(memory.source);
     }
   }
@@ -720,7 +725,7 @@ function buildRoutes(handlers: CoreHandlers, options: ResolvedOptions): Route[] 
     routes.push(route('POST', '/v1/sessions/bulk-delete', handlers.bulkDelete));
   }
   // Without the route, the POST reaches `/v1/sessions/{session_id}`, which allows only
-  // GET and DELETE, so the router answers 405 (`missing404` is handled before routing).
+  // GET and DELETE, so the router returns 405 (`missing404` is handled before routing).
   routes.push(
     route('GET', `/v1/sessions/${SESSION_ID_SEGMENT}`, handlers.sessionHistory),
     route('DELETE', `/v1/sessions/${SESSION_ID_SEGMENT}`, handlers.deleteSession),
@@ -739,7 +744,10 @@ function matchRoute(routes: readonly Route[], method: string, rawPath: string): 
   const segments = rawPath.split('/').slice(1).map(decodeSegment);
   const pathMatches = routes
     .map((route) => ({ route, sessionId: matchSegments(route.segments, segments) }))
-    .filter((candidate): candidate is { route: Route; sessionId: string } => candidate.sessionId !== undefined);
+    .filter(
+      (candidate): candidate is { route: Route; sessionId: string } =>
+        candidate.sessionId !== undefined,
+    );
 
   const full = pathMatches.find((candidate) => candidate.route.method === method);
   if (full !== undefined) {
@@ -762,7 +770,10 @@ function matchRoute(routes: readonly Route[], method: string, rawPath: string): 
 }
 
 /** Returns the session id segment ('' when the route has none), or undefined on no match. */
-function matchSegments(pattern: readonly string[], segments: readonly string[]): string | undefined {
+function matchSegments(
+  pattern: readonly string[],
+  segments: readonly string[],
+): string | undefined {
   if (pattern.length !== segments.length) {
     return undefined;
   }
@@ -842,7 +853,9 @@ export async function startDeployedCore(options: DeployedCoreOptions = {}): Prom
   const store = new MemoryStore(resolved);
   const routes = buildRoutes(new CoreHandlers(store, resolved), resolved);
   const limiter =
-    resolved.rateLimit === false ? undefined : new SlidingWindowLimiter(resolved.rateLimit, resolved.now);
+    resolved.rateLimit === false
+      ? undefined
+      : new SlidingWindowLimiter(resolved.rateLimit, resolved.now);
   const requests: RecordedRequest[] = [];
 
   const server = createServer((request, response) => {
@@ -944,7 +957,7 @@ function authorizeAndRoute(
   return runHandler(match.route.handle, context);
 }
 
-/** An older Core, or a proxy in front of it, that answers 404 for the bulk-delete path. */
+/** Tells whether an older Core (or a proxy in front of it) must return 404 for this bulk-delete request. */
 function isMissingBulkRoute(record: RecordedRequest, options: ResolvedOptions): boolean {
   return (
     options.bulkRoute === 'missing404' &&

@@ -1,5 +1,5 @@
 /**
- * A loopback HTTP server whose answer to each request follows a script, for testing how
+ * A loopback HTTP server whose response to each request follows a script, for testing how
  * the client copes with failing servers: error statuses, connection resets, stalls,
  * slow bodies, rate limits, oversized and compressed-bomb bodies, redirects. Request n
  * (counting from 0) gets step n of the script; requests past its end get the fallback.
@@ -10,7 +10,7 @@ import { createBrotliCompress, createDeflate, createGzip, type Gzip } from 'node
 
 type Headers = Record<string, string | string[]>;
 
-/** Answers with a status and an optional body. `action` may be left out. */
+/** Responds with a status and an optional body. `action` may be left out. */
 export interface RespondStep {
   action?: 'respond';
   status: number;
@@ -21,14 +21,14 @@ export interface RespondStep {
   headers?: Headers;
 }
 
-/** Destroys the connection without a complete answer. */
+/** Destroys the connection without a complete response. */
 export interface ResetStep {
   action: 'reset';
   /** Send the status line, headers and part of the body before the reset. Default: false. */
   afterHeaders?: boolean;
 }
 
-/** Never answers, until the client gives up or the server closes. */
+/** Sends no response until the client gives up or the server closes. */
 export interface StallStep {
   action: 'stall';
   /** Send status 200 and headers first, then stall the body. Default: false. */
@@ -50,7 +50,7 @@ export interface DripStep {
   headers?: Headers;
 }
 
-/** Answers 429 (or another status) with `Retry-After`. */
+/** Responds 429 (or another status) with `Retry-After`. */
 export interface RateLimitStep {
   action: 'rateLimit';
   /** `Retry-After` value: seconds, or an HTTP date as a string. Default: 1. */
@@ -109,7 +109,8 @@ export type FaultStep =
   | CustomStep;
 
 /** A list of steps, one per request, or a function that picks the step for request `index`. */
-export type FaultScript = readonly FaultStep[] | ((request: FaultRequest, index: number) => FaultStep);
+export type FaultScript =
+  readonly FaultStep[] | ((request: FaultRequest, index: number) => FaultStep);
 
 export interface FaultServerOptions {
   /** Step for requests past the end of a list script. Default: 500 with a JSON body saying the script ran out. */
@@ -375,7 +376,11 @@ function compressedPaddedJson(
   }
 
   const compressing = compressStream(
-    encoding === 'gzip' ? createGzip() : encoding === 'deflate' ? createDeflate() : createBrotliCompress(),
+    encoding === 'gzip'
+      ? createGzip()
+      : encoding === 'deflate'
+        ? createDeflate()
+        : createBrotliCompress(),
     paddedJsonChunks(Math.max(0, decompressedBytes - PADDED_JSON_OVERHEAD)),
   );
   compressedBodies.set(key, compressing);
@@ -434,7 +439,9 @@ async function readBody(request: IncomingMessage): Promise<string> {
 }
 
 function lowerCaseKeys(headers: Headers = {}): Headers {
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]),
+  );
 }
 
 function lowerCaseHeaders(request: IncomingMessage): Record<string, string> {
