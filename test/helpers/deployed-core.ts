@@ -81,6 +81,7 @@ export interface RecordedRequest {
   method: string;
   /** Path as sent, still percent-encoded, without the query. */
   path: string;
+  /** Decoded query parameters; the last value wins for a repeated name, as the handlers see it. */
   query: Record<string, string>;
   /** Header names lower-cased; repeated headers joined with `, `. */
   headers: Record<string, string>;
