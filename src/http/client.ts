@@ -18,14 +18,25 @@ import {
 } from './defaults.js';
 import { outcomeOf, toMcError } from './failures.js';
 import { validateHeaders } from './headers.js';
-import { createDefaultConnector, createPinnedConnector, type AddressPins } from './pinned-connector.js';
+import {
+  createDefaultConnector,
+  createPinnedConnector,
+  type AddressPins,
+} from './pinned-connector.js';
 import { followRedirect, hopKey, isRedirectStatus, type Hop } from './redirects.js';
 import { buildResponse } from './response.js';
 import { systemResolver } from './resolve.js';
 import { sanitizeUrlForLog } from './sanitize-url.js';
 import { selectDestination } from './ssrf/destination.js';
 import type { EgressPolicy } from './ssrf/policy.js';
-import type { HttpRequest, HttpResponse, RequestRecord, Resolver, SecureClient, SecureClientOptions } from './types.js';
+import type {
+  HttpRequest,
+  HttpResponse,
+  RequestRecord,
+  Resolver,
+  SecureClient,
+  SecureClientOptions,
+} from './types.js';
 
 interface ClientSettings {
   coreOrigin: string;
@@ -56,7 +67,9 @@ function normaliseOptions(options: SecureClientOptions): ClientSettings {
   try {
     core = new URL(options.coreOrigin);
   } catch {
-    throw new RangeError(`coreOrigin must be an absolute URL, got ${JSON.stringify(options.coreOrigin)}`);
+    throw new RangeError(
+      `coreOrigin must be an absolute URL, got ${JSON.stringify(options.coreOrigin)}`,
+    );
   }
 
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -68,8 +81,14 @@ function normaliseOptions(options: SecureClientOptions): ClientSettings {
     coreOrigin: core.origin,
     correlationId: options.correlationId,
     timeoutMs: clampTimeout(timeoutMs),
-    maxResponseBytes: requireNonNegativeInteger('maxResponseBytes', options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES),
-    maxRedirects: requireNonNegativeInteger('maxRedirects', options.maxRedirects ?? DEFAULT_MAX_REDIRECTS),
+    maxResponseBytes: requireNonNegativeInteger(
+      'maxResponseBytes',
+      options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    ),
+    maxRedirects: requireNonNegativeInteger(
+      'maxRedirects',
+      options.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
+    ),
     resolver: options.resolver ?? systemResolver,
     clock: options.clock ?? systemClock,
     onRecord: options.onRecord,
@@ -80,7 +99,11 @@ function parseRequestUrl(rawUrl: string): URL {
   try {
     return new URL(rawUrl);
   } catch {
-    throw new SsrfViolationError(sanitizeUrlForLog(rawUrl), undefined, 'deny:invalid-url (not a valid absolute URL)');
+    throw new SsrfViolationError(
+      sanitizeUrlForLog(rawUrl),
+      undefined,
+      'deny:invalid-url (not a valid absolute URL)',
+    );
   }
 }
 
@@ -139,7 +162,10 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
   async function sendHop(hop: Hop, policy: EgressPolicy, signal: AbortSignal, exchange: Exchange) {
     exchange.host = hop.url.hostname;
     exchange.address = undefined;
-    const destination = await raceSignal(selectDestination(hop.url, policy, settings.resolver), signal);
+    const destination = await raceSignal(
+      selectDestination(hop.url, policy, settings.resolver),
+      signal,
+    );
     exchange.address = destination.address;
     pins[policy].set(destination.host, destination.address);
 
@@ -153,9 +179,16 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
     });
   }
 
-  async function exchangeWithRedirects(firstHop: Hop, signal: AbortSignal, exchange: Exchange): Promise<HttpResponse> {
+  async function exchangeWithRedirects(
+    firstHop: Hop,
+    signal: AbortSignal,
+    exchange: Exchange,
+  ): Promise<HttpResponse> {
     const started = settings.clock.now();
-    const budget: ByteBudget = { limitBytes: settings.maxResponseBytes, remainingBytes: settings.maxResponseBytes };
+    const budget: ByteBudget = {
+      limitBytes: settings.maxResponseBytes,
+      remainingBytes: settings.maxResponseBytes,
+    };
     const visited = new Set([hopKey(firstHop)]);
     let hop = firstHop;
     let stayedOnCore = true;
@@ -171,7 +204,13 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
         // The redirect's own body counts against the same budget, then the next hop is judged from scratch.
         checkDeclaredLength(headers['content-length'], budget);
         await readBody(response.body, headers['content-encoding'], budget);
-        hop = followRedirect(hop, response.statusCode, headers.location, visited, settings.maxRedirects);
+        hop = followRedirect(
+          hop,
+          response.statusCode,
+          headers.location,
+          visited,
+          settings.maxRedirects,
+        );
         continue;
       }
 
@@ -183,7 +222,9 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
 
   function buildFirstHop(request: HttpRequest): Hop {
     const url = parseRequestUrl(request.url);
-    const correlation = validateHeaders({ 'X-Correlation-ID': request.correlationId ?? settings.correlationId });
+    const correlation = validateHeaders({
+      [CORRELATION_ID_HEADER]: request.correlationId ?? settings.correlationId,
+    });
     const caller = validateHeaders(request.headers, 2);
     const headers: Record<string, string> = { ...caller, ...correlation };
 
@@ -196,7 +237,12 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
     return { method: request.method, url, headers, body };
   }
 
-  function emitRecord(request: HttpRequest, started: number, exchange: Exchange, error: McError | undefined): void {
+  function emitRecord(
+    request: HttpRequest,
+    started: number,
+    exchange: Exchange,
+    error: McError | undefined,
+  ): void {
     if (settings.onRecord === undefined) {
       return;
     }
@@ -208,13 +254,19 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
       url: sanitizeUrlForLog(request.url),
       attempt: request.attempt ?? 1,
       durationMs: settings.clock.now() - started,
-      outcome: error === undefined ? ((exchange.status ?? 0) >= 400 ? 'http_error' : 'ok') : outcomeOf(error),
+      outcome:
+        error === undefined
+          ? (exchange.status ?? 0) >= 400
+            ? 'http_error'
+            : 'ok'
+          : outcomeOf(error),
     };
     if (exchange.status !== undefined) record.status = exchange.status;
     if (error !== undefined) record.errorCode = error.code;
     if (exchange.host !== undefined) record.host = exchange.host;
     if (exchange.address !== undefined) record.address = exchange.address;
-    if (error !== undefined) record.reason = error instanceof SsrfViolationError ? error.reason : error.message;
+    if (error !== undefined)
+      record.reason = error instanceof SsrfViolationError ? error.reason : error.message;
 
     settings.onRecord(record);
   }
@@ -222,7 +274,8 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
   async function request(request: HttpRequest): Promise<HttpResponse> {
     const started = settings.clock.now();
     const exchange: Exchange = {};
-    const timeoutMs = request.timeoutMs === undefined ? settings.timeoutMs : clampTimeout(request.timeoutMs);
+    const timeoutMs =
+      request.timeoutMs === undefined ? settings.timeoutMs : clampTimeout(request.timeoutMs);
     if (Number.isNaN(timeoutMs)) {
       throw new RangeError(`timeoutMs must be a number of milliseconds, got ${request.timeoutMs}`);
     }
@@ -232,7 +285,10 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), timeoutMs);
     timer.unref();
-    const signal = request.signal === undefined ? deadline.signal : AbortSignal.any([deadline.signal, request.signal]);
+    const signal =
+      request.signal === undefined
+        ? deadline.signal
+        : AbortSignal.any([deadline.signal, request.signal]);
 
     try {
       const response = await exchangeWithRedirects(buildFirstHop(request), signal, exchange);

@@ -2,7 +2,13 @@
  * Translation of whatever a request threw into the `McError` the caller sees, and of
  * that error into the outcome of the request record.
  */
-import { AbortedError, isMcError, NetworkError, TimeoutError, type McError } from '../errors/errors.js';
+import {
+  AbortedError,
+  isMcError,
+  NetworkError,
+  TimeoutError,
+  type McError,
+} from '../errors/errors.js';
 import type { RequestOutcome } from './types.js';
 
 /** Name, code and message of an error: what may be kept as a cause, never the request options. */
@@ -18,7 +24,11 @@ export function reduceError(error: unknown): ReducedError {
   }
 
   const code = (error as { code?: unknown }).code;
-  return { name: error.name, code: typeof code === 'string' ? code : undefined, message: error.message };
+  return {
+    name: error.name,
+    code: typeof code === 'string' ? code : undefined,
+    message: error.message,
+  };
 }
 
 // undici's own codes, for failures that have no system code underneath.
@@ -31,7 +41,8 @@ const UNDICI_CODE_TO_NETWORK_CODE: Record<string, string> = {
 
 // System codes (`ECONNREFUSED`) and OpenSSL certificate codes (`CERT_HAS_EXPIRED`,
 // `DEPTH_ZERO_SELF_SIGNED_CERT`, `ERR_TLS_CERT_ALTNAME_INVALID`, `ERR_SSL_...`).
-const SYSTEM_CODE = /^(E[A-Z0-9]+|ERR_TLS_[A-Z0-9_]+|ERR_SSL_[A-Z0-9_]+|[A-Z_]*CERT[A-Z_]*|UNABLE_TO_[A-Z_]+)$/;
+const SYSTEM_CODE =
+  /^(E[A-Z0-9]+|ERR_TLS_[A-Z0-9_]+|ERR_SSL_[A-Z0-9_]+|[A-Z_]*CERT[A-Z_]*|UNABLE_TO_[A-Z_]+)$/;
 
 /** Finds the most specific network code in `error` and its `cause` chain. */
 export function findNetworkCode(error: unknown): string {

@@ -17,6 +17,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // Controls other than horizontal tab (RFC 9110 section 5.5), DEL, and anything that
 // does not fit in one byte, which undici would otherwise have to encode somehow.
 // CR and LF cover obs-fold too, since a folded value needs a line break.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const FORBIDDEN_VALUE_CHARACTER = /[\u0000-\u0008\u000a-\u001f\u007f\u0100-\uffff]/;
 
 // Framing and routing headers the client or undici set; a caller's copy could desynchronise the connection.
@@ -49,7 +50,10 @@ function validateName(name: string): void {
   }
 
   if (CLIENT_MANAGED_HEADERS.has(name.toLowerCase())) {
-    throw new HeaderValidationError(name, 'header is set by the HTTP client and cannot be overridden');
+    throw new HeaderValidationError(
+      name,
+      'header is set by the HTTP client and cannot be overridden',
+    );
   }
 }
 
@@ -59,11 +63,17 @@ function validateValue(name: string, value: unknown): void {
   }
 
   if (value.length > MAX_HEADER_VALUE_LENGTH) {
-    throw new HeaderValidationError(name, `value longer than ${MAX_HEADER_VALUE_LENGTH} characters`);
+    throw new HeaderValidationError(
+      name,
+      `value longer than ${MAX_HEADER_VALUE_LENGTH} characters`,
+    );
   }
 
   if (FORBIDDEN_VALUE_CHARACTER.test(value)) {
-    throw new HeaderValidationError(name, `value contains forbidden character ${describeCharacter(value)}`);
+    throw new HeaderValidationError(
+      name,
+      `value contains forbidden character ${describeCharacter(value)}`,
+    );
   }
 
   // Leading or trailing whitespace would be stripped by the peer, so the value sent would differ from the value meant.
@@ -77,12 +87,18 @@ function validateValue(name: string, value: unknown): void {
  * `HeaderValidationError` (code `HEADER_VALIDATION_FAILED`) on the first bad name or value,
  * on duplicate names differing only in case, and when there are too many.
  */
-export function validateHeaders(headers: Record<string, string> | undefined, reservedCount = 0): Record<string, string> {
+export function validateHeaders(
+  headers: Record<string, string> | undefined,
+  reservedCount = 0,
+): Record<string, string> {
   const validated: Record<string, string> = Object.create(null) as Record<string, string>;
   const entries = headers === undefined ? [] : Object.entries(headers);
 
   if (entries.length + reservedCount > MAX_HEADER_COUNT) {
-    throw new HeaderValidationError(`(${entries.length} headers)`, `more than ${MAX_HEADER_COUNT} headers`);
+    throw new HeaderValidationError(
+      `(${entries.length} headers)`,
+      `more than ${MAX_HEADER_COUNT} headers`,
+    );
   }
 
   for (const [name, value] of entries) {
@@ -100,4 +116,9 @@ export function validateHeaders(headers: Record<string, string> | undefined, res
 }
 
 /** Headers that carry credentials; dropped when a redirect changes origin. */
-export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['x-api-key', 'authorization', 'cookie', 'proxy-authorization']);
+export const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set([
+  'x-api-key',
+  'authorization',
+  'cookie',
+  'proxy-authorization',
+]);

@@ -16,7 +16,11 @@ export type AddressPins = Map<string, string>;
  * name itself still travels in `host` and `servername`, so TLS checks the certificate
  * against the name. A host with no pin, or a pin the policy refuses, gets no socket.
  */
-export function createPinnedConnector(policy: EgressPolicy, pins: AddressPins, connect: Connector): Connector {
+export function createPinnedConnector(
+  policy: EgressPolicy,
+  pins: AddressPins,
+  connect: Connector,
+): Connector {
   return (options, callback) => {
     const host = normaliseHostName(options.hostname);
     const address = pins.get(host);
@@ -28,7 +32,10 @@ export function createPinnedConnector(policy: EgressPolicy, pins: AddressPins, c
     // Checked again here so no code path can hand undici an address the guard never saw.
     const verdict = judgeAddress(address, policy);
     if (!verdict.allowed) {
-      callback(new SsrfViolationError(host, address, `${verdict.verdict} (${verdict.reason})`), null);
+      callback(
+        new SsrfViolationError(host, address, `${verdict.verdict} (${verdict.reason})`),
+        null,
+      );
       return;
     }
 

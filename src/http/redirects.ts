@@ -20,7 +20,10 @@ export function isRedirectStatus(status: number): boolean {
   return REDIRECT_STATUSES.has(status);
 }
 
-function nextMethod(method: HttpMethod, status: number): { method: HttpMethod; keepsBody: boolean } {
+function nextMethod(
+  method: HttpMethod,
+  status: number,
+): { method: HttpMethod; keepsBody: boolean } {
   // 303 means "see the result elsewhere": fetch it with GET (HEAD stays HEAD).
   if (status === 303) {
     return { method: method === 'HEAD' ? 'HEAD' : 'GET', keepsBody: false };
@@ -34,7 +37,10 @@ function nextMethod(method: HttpMethod, status: number): { method: HttpMethod; k
   return { method, keepsBody: true };
 }
 
-function withoutHeaders(headers: Record<string, string>, names: ReadonlySet<string>): Record<string, string> {
+function withoutHeaders(
+  headers: Record<string, string>,
+  names: ReadonlySet<string>,
+): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !names.has(name)));
 }
 
@@ -74,7 +80,9 @@ export function followRedirect(
   const { method, keepsBody } = nextMethod(hop.method, status);
   const key = `${method} ${target.href}`;
   if (visited.has(key)) {
-    throw new RedirectError(`Redirect loop: ${method} ${target.origin}${target.pathname} was already requested`);
+    throw new RedirectError(
+      `Redirect loop: ${method} ${target.origin}${target.pathname} was already requested`,
+    );
   }
   visited.add(key);
 

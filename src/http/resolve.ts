@@ -19,14 +19,20 @@ class DnsTimeoutError extends Error {
  */
 export const systemResolver: Resolver = async (hostname) => {
   const answers = await lookup(hostname, { all: true, verbatim: true });
-  return answers.map((answer): ResolvedAddress => ({ address: answer.address, family: answer.family === 6 ? 6 : 4 }));
+  return answers.map((answer): ResolvedAddress => ({
+    address: answer.address,
+    family: answer.family === 6 ? 6 : 4,
+  }));
 };
 
 /**
  * Runs `resolver` with the DNS deadline. NOTE: `getaddrinfo` cannot be cancelled, so a
  * lookup that times out keeps its libuv worker thread until the system gives up.
  */
-export async function resolveWithTimeout(resolver: Resolver, hostname: string): Promise<ResolvedAddress[]> {
+export async function resolveWithTimeout(
+  resolver: Resolver,
+  hostname: string,
+): Promise<ResolvedAddress[]> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new DnsTimeoutError(hostname)), DNS_TIMEOUT_MS);

@@ -4,12 +4,32 @@ const MASK = '***';
 
 // Query parameter names whose values look like credentials. A name matches when it
 // equals one of the exact names, or contains one of the fragments after lower-casing.
-const SECRET_PARAMETER_NAMES: ReadonlySet<string> = new Set(['sig', 'pwd', 'pass', 'code', 'jwt', 'otp']);
-const SECRET_PARAMETER_FRAGMENTS = ['key', 'token', 'secret', 'password', 'passwd', 'auth', 'signature', 'credential', 'session'];
+const SECRET_PARAMETER_NAMES: ReadonlySet<string> = new Set([
+  'sig',
+  'pwd',
+  'pass',
+  'code',
+  'jwt',
+  'otp',
+]);
+const SECRET_PARAMETER_FRAGMENTS = [
+  'key',
+  'token',
+  'secret',
+  'password',
+  'passwd',
+  'auth',
+  'signature',
+  'credential',
+  'session',
+];
 
 function isSecretParameter(name: string): boolean {
   const lower = name.toLowerCase();
-  return SECRET_PARAMETER_NAMES.has(lower) || SECRET_PARAMETER_FRAGMENTS.some((fragment) => lower.includes(fragment));
+  return (
+    SECRET_PARAMETER_NAMES.has(lower) ||
+    SECRET_PARAMETER_FRAGMENTS.some((fragment) => lower.includes(fragment))
+  );
 }
 
 /**

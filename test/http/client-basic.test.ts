@@ -14,7 +14,13 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => (received += chunk.toString('utf8')));
     req.on('end', () => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ method: req.method, correlation: req.headers['x-correlation-id'], received }));
+      res.end(
+        JSON.stringify({
+          method: req.method,
+          correlation: req.headers['x-correlation-id'],
+          received,
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

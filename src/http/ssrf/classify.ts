@@ -56,24 +56,76 @@ function isAddress(text: string): (address: IPv4 | IPv6) => boolean {
 // Instance metadata services: AWS, GCP, Azure, Oracle and others (169.254.169.254),
 // AWS ECS task metadata (169.254.170.2), Alibaba Cloud (100.100.100.200).
 const IPV4_CHECKS: RangeCheck<IPv4>[] = [
-  { class: 'metadata', range: 'cloud metadata 169.254.169.254', matches: isAddress('169.254.169.254') },
-  { class: 'metadata', range: 'ECS task metadata 169.254.170.2', matches: isAddress('169.254.170.2') },
-  { class: 'metadata', range: 'Alibaba Cloud metadata 100.100.100.200', matches: isAddress('100.100.100.200') },
-  { class: 'unspecified', range: 'RFC 1122 "this network" 0.0.0.0/8', matches: inCidr('0.0.0.0/8') },
+  {
+    class: 'metadata',
+    range: 'cloud metadata 169.254.169.254',
+    matches: isAddress('169.254.169.254'),
+  },
+  {
+    class: 'metadata',
+    range: 'ECS task metadata 169.254.170.2',
+    matches: isAddress('169.254.170.2'),
+  },
+  {
+    class: 'metadata',
+    range: 'Alibaba Cloud metadata 100.100.100.200',
+    matches: isAddress('100.100.100.200'),
+  },
+  {
+    class: 'unspecified',
+    range: 'RFC 1122 "this network" 0.0.0.0/8',
+    matches: inCidr('0.0.0.0/8'),
+  },
   { class: 'private', range: 'RFC 1918 private 10.0.0.0/8', matches: inCidr('10.0.0.0/8') },
-  { class: 'shared', range: 'RFC 6598 shared address space 100.64.0.0/10', matches: inCidr('100.64.0.0/10') },
+  {
+    class: 'shared',
+    range: 'RFC 6598 shared address space 100.64.0.0/10',
+    matches: inCidr('100.64.0.0/10'),
+  },
   { class: 'loopback', range: 'RFC 1122 loopback 127.0.0.0/8', matches: inCidr('127.0.0.0/8') },
-  { class: 'link-local', range: 'RFC 3927 link-local 169.254.0.0/16', matches: inCidr('169.254.0.0/16') },
+  {
+    class: 'link-local',
+    range: 'RFC 3927 link-local 169.254.0.0/16',
+    matches: inCidr('169.254.0.0/16'),
+  },
   { class: 'private', range: 'RFC 1918 private 172.16.0.0/12', matches: inCidr('172.16.0.0/12') },
-  { class: 'reserved', range: 'RFC 6890 IETF protocol assignments 192.0.0.0/24', matches: inCidr('192.0.0.0/24') },
-  { class: 'documentation', range: 'RFC 5737 TEST-NET-1 192.0.2.0/24', matches: inCidr('192.0.2.0/24') },
-  { class: 'reserved', range: 'RFC 7526 6to4 relay anycast 192.88.99.0/24', matches: inCidr('192.88.99.0/24') },
+  {
+    class: 'reserved',
+    range: 'RFC 6890 IETF protocol assignments 192.0.0.0/24',
+    matches: inCidr('192.0.0.0/24'),
+  },
+  {
+    class: 'documentation',
+    range: 'RFC 5737 TEST-NET-1 192.0.2.0/24',
+    matches: inCidr('192.0.2.0/24'),
+  },
+  {
+    class: 'reserved',
+    range: 'RFC 7526 6to4 relay anycast 192.88.99.0/24',
+    matches: inCidr('192.88.99.0/24'),
+  },
   { class: 'private', range: 'RFC 1918 private 192.168.0.0/16', matches: inCidr('192.168.0.0/16') },
-  { class: 'reserved', range: 'RFC 2544 benchmarking 198.18.0.0/15', matches: inCidr('198.18.0.0/15') },
-  { class: 'documentation', range: 'RFC 5737 TEST-NET-2 198.51.100.0/24', matches: inCidr('198.51.100.0/24') },
-  { class: 'documentation', range: 'RFC 5737 TEST-NET-3 203.0.113.0/24', matches: inCidr('203.0.113.0/24') },
+  {
+    class: 'reserved',
+    range: 'RFC 2544 benchmarking 198.18.0.0/15',
+    matches: inCidr('198.18.0.0/15'),
+  },
+  {
+    class: 'documentation',
+    range: 'RFC 5737 TEST-NET-2 198.51.100.0/24',
+    matches: inCidr('198.51.100.0/24'),
+  },
+  {
+    class: 'documentation',
+    range: 'RFC 5737 TEST-NET-3 203.0.113.0/24',
+    matches: inCidr('203.0.113.0/24'),
+  },
   { class: 'multicast', range: 'RFC 5771 multicast 224.0.0.0/4', matches: inCidr('224.0.0.0/4') },
-  { class: 'broadcast', range: 'RFC 919 limited broadcast 255.255.255.255', matches: isAddress('255.255.255.255') },
+  {
+    class: 'broadcast',
+    range: 'RFC 919 limited broadcast 255.255.255.255',
+    matches: isAddress('255.255.255.255'),
+  },
   { class: 'reserved', range: 'RFC 1112 reserved 240.0.0.0/4', matches: inCidr('240.0.0.0/4') },
 ];
 
@@ -83,16 +135,40 @@ const IPV6_CHECKS: RangeCheck<IPv6>[] = [
   { class: 'unspecified', range: 'RFC 4291 unspecified ::', matches: isAddress('::') },
   { class: 'loopback', range: 'RFC 4291 loopback ::1', matches: isAddress('::1') },
   { class: 'reserved', range: 'RFC 6666 discard-only 100::/64', matches: inCidr('100::/64') },
-  { class: 'reserved', range: 'RFC 8215 local-use NAT64 64:ff9b:1::/48', matches: inCidr('64:ff9b:1::/48') },
-  { class: 'documentation', range: 'RFC 3849 documentation 2001:db8::/32', matches: inCidr('2001:db8::/32') },
-  { class: 'documentation', range: 'RFC 9637 documentation 3fff::/20', matches: inCidr('3fff::/20') },
-  { class: 'reserved', range: 'RFC 2928 IETF protocol assignments 2001::/23', matches: inCidr('2001::/23') },
+  {
+    class: 'reserved',
+    range: 'RFC 8215 local-use NAT64 64:ff9b:1::/48',
+    matches: inCidr('64:ff9b:1::/48'),
+  },
+  {
+    class: 'documentation',
+    range: 'RFC 3849 documentation 2001:db8::/32',
+    matches: inCidr('2001:db8::/32'),
+  },
+  {
+    class: 'documentation',
+    range: 'RFC 9637 documentation 3fff::/20',
+    matches: inCidr('3fff::/20'),
+  },
+  {
+    class: 'reserved',
+    range: 'RFC 2928 IETF protocol assignments 2001::/23',
+    matches: inCidr('2001::/23'),
+  },
   { class: 'private', range: 'RFC 4193 unique local fc00::/7', matches: inCidr('fc00::/7') },
   { class: 'link-local', range: 'RFC 4291 link-local fe80::/10', matches: inCidr('fe80::/10') },
-  { class: 'reserved', range: 'RFC 3879 deprecated site-local fec0::/10', matches: inCidr('fec0::/10') },
+  {
+    class: 'reserved',
+    range: 'RFC 3879 deprecated site-local fec0::/10',
+    matches: inCidr('fec0::/10'),
+  },
   { class: 'multicast', range: 'RFC 4291 multicast ff00::/8', matches: inCidr('ff00::/8') },
   // Everything outside global unicast 2000::/3 is unassigned or reserved by IANA.
-  { class: 'reserved', range: 'RFC 4291 outside global unicast 2000::/3', matches: (a) => !inGlobalUnicast(a) },
+  {
+    class: 'reserved',
+    range: 'RFC 4291 outside global unicast 2000::/3',
+    matches: (a) => !inGlobalUnicast(a),
+  },
 ];
 
 const inGlobalUnicast = inCidr('2000::/3');
@@ -113,7 +189,11 @@ function ipv4FromWords(high: number, low: number): IPv4 {
 // Checked before the IPv6 ranges, because the IPv4 address inside decides where the packet goes.
 const EMBEDDING_CHECKS: EmbeddingCheck[] = [
   // RFC 4291 section 2.5.5.2: ::ffff:a.b.c.d
-  { embedding: 'ipv4-mapped', matches: inCidr('::ffff:0:0/96'), unwrap: (a) => ipv4FromWords(a.parts[6]!, a.parts[7]!) },
+  {
+    embedding: 'ipv4-mapped',
+    matches: inCidr('::ffff:0:0/96'),
+    unwrap: (a) => ipv4FromWords(a.parts[6]!, a.parts[7]!),
+  },
   // RFC 4291 section 2.5.5.1 (deprecated): ::a.b.c.d, except :: and ::1 themselves.
   {
     embedding: 'ipv4-compatible',
@@ -121,9 +201,17 @@ const EMBEDDING_CHECKS: EmbeddingCheck[] = [
     unwrap: (a) => ipv4FromWords(a.parts[6]!, a.parts[7]!),
   },
   // RFC 6052 well-known NAT64 prefix 64:ff9b::/96.
-  { embedding: 'nat64', matches: inCidr('64:ff9b::/96'), unwrap: (a) => ipv4FromWords(a.parts[6]!, a.parts[7]!) },
+  {
+    embedding: 'nat64',
+    matches: inCidr('64:ff9b::/96'),
+    unwrap: (a) => ipv4FromWords(a.parts[6]!, a.parts[7]!),
+  },
   // RFC 3056 6to4 2002::/16: the IPv4 address is bits 16-47.
-  { embedding: '6to4', matches: inCidr('2002::/16'), unwrap: (a) => ipv4FromWords(a.parts[1]!, a.parts[2]!) },
+  {
+    embedding: '6to4',
+    matches: inCidr('2002::/16'),
+    unwrap: (a) => ipv4FromWords(a.parts[1]!, a.parts[2]!),
+  },
   // RFC 4380 Teredo 2001::/32: the client's IPv4 address is the last 32 bits, inverted.
   {
     embedding: 'teredo',
@@ -148,7 +236,9 @@ export function parseCanonicalAddress(text: string): IPv4 | IPv6 | undefined {
 
 function classifyIpv4(address: IPv4): AddressClassification {
   const check = IPV4_CHECKS.find((candidate) => candidate.matches(address));
-  return check === undefined ? { class: 'public', range: 'public unicast' } : { class: check.class, range: check.range };
+  return check === undefined
+    ? { class: 'public', range: 'public unicast' }
+    : { class: check.class, range: check.range };
 }
 
 function classifyIpv6(address: IPv6): AddressClassification {
@@ -159,7 +249,9 @@ function classifyIpv6(address: IPv6): AddressClassification {
   }
 
   const check = IPV6_CHECKS.find((candidate) => candidate.matches(address));
-  return check === undefined ? { class: 'public', range: 'public unicast' } : { class: check.class, range: check.range };
+  return check === undefined
+    ? { class: 'public', range: 'public unicast' }
+    : { class: check.class, range: check.range };
 }
 
 /**

@@ -7,12 +7,25 @@ import { NetworkError, SsrfViolationError } from '../../errors/errors.js';
 import { resolveWithTimeout } from '../resolve.js';
 import type { Resolver } from '../types.js';
 import { parseCanonicalAddress } from './classify.js';
-import { isMetadataHostName, judgeAddress, normaliseHostName, type DenyVerdict, type EgressPolicy } from './policy.js';
+import {
+  isMetadataHostName,
+  judgeAddress,
+  normaliseHostName,
+  type DenyVerdict,
+  type EgressPolicy,
+} from './policy.js';
 
 export type UrlDenyVerdict = DenyVerdict | 'deny:invalid-url' | 'deny:scheme' | 'deny:userinfo';
 
 export type DestinationVerdict =
-  | { allowed: true; verdict: 'allow'; host: string; address: string; family: 4 | 6; reason: string }
+  | {
+      allowed: true;
+      verdict: 'allow';
+      host: string;
+      address: string;
+      family: 4 | 6;
+      reason: string;
+    }
   | { allowed: false; verdict: UrlDenyVerdict; host: string; address?: string; reason: string };
 
 const ALLOWED_PROTOCOLS: ReadonlySet<string> = new Set(['http:', 'https:']);
@@ -21,12 +34,22 @@ function judgeUrlShape(url: URL): DestinationVerdict | undefined {
   const host = normaliseHostName(url.hostname);
 
   if (!ALLOWED_PROTOCOLS.has(url.protocol)) {
-    return { allowed: false, verdict: 'deny:scheme', host, reason: `scheme ${url.protocol} is not http: or https:` };
+    return {
+      allowed: false,
+      verdict: 'deny:scheme',
+      host,
+      reason: `scheme ${url.protocol} is not http: or https:`,
+    };
   }
 
   // Credentials in a URL would be sent to whoever the URL names and end up in logs.
   if (url.username !== '' || url.password !== '') {
-    return { allowed: false, verdict: 'deny:userinfo', host, reason: 'URL contains credentials (userinfo)' };
+    return {
+      allowed: false,
+      verdict: 'deny:userinfo',
+      host,
+      reason: 'URL contains credentials (userinfo)',
+    };
   }
 
   if (host === '') {
@@ -34,13 +57,21 @@ function judgeUrlShape(url: URL): DestinationVerdict | undefined {
   }
 
   if (isMetadataHostName(host)) {
-    return { allowed: false, verdict: 'deny:metadata-name', host, reason: 'cloud metadata host name' };
+    return {
+      allowed: false,
+      verdict: 'deny:metadata-name',
+      host,
+      reason: 'cloud metadata host name',
+    };
   }
 
   return undefined;
 }
 
-async function resolveHost(host: string, resolver: Resolver): Promise<Array<{ address: string; family: 4 | 6 }>> {
+async function resolveHost(
+  host: string,
+  resolver: Resolver,
+): Promise<Array<{ address: string; family: 4 | 6 }>> {
   // The WHATWG parser already rewrote every IPv4 spelling (octal, hex, short forms) to
   // dotted decimal, so a literal is recognised here and never sent to DNS.
   const literal = parseCanonicalAddress(host);
@@ -72,7 +103,12 @@ export async function evaluateDestination(
   try {
     url = typeof rawUrl === 'string' ? new URL(rawUrl) : rawUrl;
   } catch {
-    return { allowed: false, verdict: 'deny:invalid-url', host: '', reason: 'not a valid absolute URL' };
+    return {
+      allowed: false,
+      verdict: 'deny:invalid-url',
+      host: '',
+      reason: 'not a valid absolute URL',
+    };
   }
 
   const shapeVerdict = judgeUrlShape(url);
@@ -87,16 +123,32 @@ export async function evaluateDestination(
   }
 
   // Every answer is judged; the first one that passes is the only one ever connected to.
-  const verdicts = answers.map((answer) => ({ answer, verdict: judgeAddress(answer.address, policy) }));
+  const verdicts = answers.map((answer) => ({
+    answer,
+    verdict: judgeAddress(answer.address, policy),
+  }));
   const accepted = verdicts.find((entry) => entry.verdict.allowed);
   if (accepted !== undefined) {
     const { answer, verdict } = accepted;
-    return { allowed: true, verdict: 'allow', host, address: answer.address, family: answer.family, reason: verdict.reason };
+    return {
+      allowed: true,
+      verdict: 'allow',
+      host,
+      address: answer.address,
+      family: answer.family,
+      reason: verdict.reason,
+    };
   }
 
   const first = verdicts[0]!;
   const verdict = first.verdict as Extract<typeof first.verdict, { allowed: false }>;
-  return { allowed: false, verdict: verdict.verdict, host, address: first.answer.address, reason: verdict.reason };
+  return {
+    allowed: false,
+    verdict: verdict.verdict,
+    host,
+    address: first.answer.address,
+    reason: verdict.reason,
+  };
 }
 
 export interface PinnedDestination {
@@ -106,10 +158,18 @@ export interface PinnedDestination {
 }
 
 /** Like `evaluateDestination`, but throws `SsrfViolationError` for a refusal. */
-export async function selectDestination(url: URL, policy: EgressPolicy, resolver: Resolver): Promise<PinnedDestination> {
+export async function selectDestination(
+  url: URL,
+  policy: EgressPolicy,
+  resolver: Resolver,
+): Promise<PinnedDestination> {
   const verdict = await evaluateDestination(url, policy, resolver);
   if (!verdict.allowed) {
-    throw new SsrfViolationError(verdict.host, verdict.address, `${verdict.verdict} (${verdict.reason})`);
+    throw new SsrfViolationError(
+      verdict.host,
+      verdict.address,
+      `${verdict.verdict} (${verdict.reason})`,
+    );
   }
 
   return { host: verdict.host, address: verdict.address, family: verdict.family };

@@ -7,7 +7,8 @@ import { classifyAddress, type AddressClass, type AddressClassification } from '
 
 export type EgressPolicy = 'core' | 'public';
 
-export type DenyVerdict = `deny:${Exclude<AddressClass, 'public'>}` | 'deny:ipv6-embedded' | 'deny:metadata-name';
+export type DenyVerdict =
+  `deny:${Exclude<AddressClass, 'public'>}` | 'deny:ipv6-embedded' | 'deny:metadata-name';
 
 export type AddressVerdict =
   | { allowed: true; verdict: 'allow'; reason: string }
@@ -47,7 +48,8 @@ export function judgeAddress(address: string, policy: EgressPolicy): AddressVerd
   // Only the plain IPv4-mapped form is the same host as its IPv4 address; NAT64, 6to4,
   // Teredo and IPv4-compatible forms go through a translator or tunnel, so they are
   // accepted only when the IPv4 address inside is public.
-  const tunnelled = classification.embedding !== undefined && classification.embedding !== 'ipv4-mapped';
+  const tunnelled =
+    classification.embedding !== undefined && classification.embedding !== 'ipv4-mapped';
   if (tunnelled && classification.class !== 'public') {
     return { allowed: false, verdict: 'deny:ipv6-embedded', reason };
   }
@@ -56,12 +58,17 @@ export function judgeAddress(address: string, policy: EgressPolicy): AddressVerd
     return { allowed: true, verdict: 'allow', reason };
   }
 
-  return { allowed: false, verdict: `deny:${classification.class as Exclude<AddressClass, 'public'>}`, reason };
+  return {
+    allowed: false,
+    verdict: `deny:${classification.class as Exclude<AddressClass, 'public'>}`,
+    reason,
+  };
 }
 
 /** Normalises a URL host name for comparison: lower case, no brackets, no trailing dot. */
 export function normaliseHostName(hostname: string): string {
-  const unbracketed = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+  const unbracketed =
+    hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
   return unbracketed.toLowerCase().replace(/\.$/, '');
 }
 
