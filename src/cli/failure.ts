@@ -280,7 +280,7 @@ function translateCircuitOpen(error: McError, now: number): Translation {
   const service = CIRCUIT_DISPLAY_NAMES[circuit] ?? `The ${circuit} service`;
 
   return unavailable(
-    `${service} is temporarily unavailable. Please try again in ${Math.max(1, Math.ceil((retryAt - now) / 1000))} seconds.`,
+    `${service} is temporarily unavailable. Please try again in ${secondsPhrase(retryAt - now)}.`,
   );
 }
 
