@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { CircuitOpenError } from '../errors/errors.js';
+import { CircuitOpenError, hasCode } from '../errors/errors.js';
 import type { Clock } from '../util/clock.js';
 import { isServiceFailure } from './classify.js';
 import {
@@ -85,11 +85,17 @@ export interface CircuitBreakerInit {
   options?: Partial<CircuitBreakerOptions>;
   /** Called after each saved transition, for the audit log. */
   onStateChange?: (change: CircuitStateChange) => void;
+  /** Receives a sentence when the state cannot be read or saved and the call goes ahead unguarded. */
+  onWarning?: (message: string) => void;
 }
 
-/** What a call was admitted as: an ordinary call, or the probe holding lease `probeId`. */
+/**
+ * What a call was admitted as: an ordinary call, the probe holding lease `probeId`,
+ * or an untracked call made while the store failed.
+ */
 interface Admission {
   probeId: string | undefined;
+  untracked?: boolean;
 }
 
 type Outcome = 'success' | 'failure' | 'neutral';
@@ -100,6 +106,7 @@ export class CircuitBreaker {
   readonly #store: CircuitStore;
   readonly #clock: Clock;
   readonly #onStateChange: (change: CircuitStateChange) => void;
+  readonly #onWarning: (message: string) => void;
 
   constructor(init: CircuitBreakerInit) {
     this.name = validateCircuitName(init.name);
@@ -107,6 +114,7 @@ export class CircuitBreaker {
     this.#store = init.store;
     this.#clock = init.clock;
     this.#onStateChange = init.onStateChange ?? (() => undefined);
+    this.#onWarning = init.onWarning ?? (() => undefined);
   }
 
   /** Returns this circuit's saved state. */
@@ -119,9 +127,13 @@ export class CircuitBreaker {
    * network errors and timeouts count as failures; other errors (4xx answers, usage
    * errors, aborts) count neither way. Throws `CircuitOpenError` without calling when
    * the circuit is open or another probe is in flight.
+   *
+   * When the store fails (state folder not writable, lock not obtained), the call goes
+   * ahead without the breaker and `onWarning` says so: a broken state file must not
+   * stop every command.
    */
   async execute<T>(operation: () => Promise<T>): Promise<T> {
-    const admission = await this.#admit();
+    const admission = await this.#admitOrBypass();
 
     let result: T;
     try {
@@ -134,6 +146,22 @@ export class CircuitBreaker {
     await this.#record(admission, 'success');
 
     return result;
+  }
+
+  async #admitOrBypass(): Promise<Admission> {
+    try {
+      return await this.#admit();
+    } catch (error) {
+      if (hasCode(error, 'CIRCUIT_OPEN')) {
+        throw error;
+      }
+
+      this.#onWarning(
+        `Circuit ${this.name}: state unavailable (${describeStoreError(error)}); calling without the circuit breaker.`,
+      );
+
+      return { probeId: undefined, untracked: true };
+    }
   }
 
   async #admit(): Promise<Admission> {
@@ -180,14 +208,24 @@ export class CircuitBreaker {
   }
 
   async #record(admission: Admission, outcome: Outcome): Promise<void> {
-    const changes: CircuitStateChange[] = [];
+    if (admission.untracked === true) {
+      return;
+    }
 
-    await this.#store.transact((circuits) => {
-      const now = this.#clock.now();
-      const state = circuits.get(this.name) ?? CLOSED_CIRCUIT;
-      const next = this.#nextState(state, admission, outcome, now);
-      this.#transition(circuits, state, { next, at: now, changes });
-    });
+    const changes: CircuitStateChange[] = [];
+    try {
+      await this.#store.transact((circuits) => {
+        const now = this.#clock.now();
+        const state = circuits.get(this.name) ?? CLOSED_CIRCUIT;
+        const next = this.#nextState(state, admission, outcome, now);
+        this.#transition(circuits, state, { next, at: now, changes });
+      });
+    } catch (error) {
+      // The call's own result or error matters more to the user than a lost count.
+      this.#onWarning(`Circuit ${this.name}: outcome not saved (${describeStoreError(error)}).`);
+
+      return;
+    }
 
     this.#emit(changes);
   }
@@ -267,6 +305,10 @@ export class CircuitBreaker {
       this.#onStateChange(change);
     }
   }
+}
+
+function describeStoreError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**

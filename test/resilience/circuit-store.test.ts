@@ -104,6 +104,24 @@ describe('FileCircuitStore', () => {
     }
   });
 
+  it('calls without the breaker when the state folder is unusable', async () => {
+    // A regular file where the state folder should be makes every lock and write fail.
+    writeFileSync(stateDir, 'not a folder');
+    const warnings: string[] = [];
+    const breaker = new CircuitBreaker({
+      name: 'session-api',
+      store: new FileCircuitStore({ stateDir }),
+      clock: new FakeClock(),
+      onWarning: (message) => warnings.push(message),
+    });
+
+    await expect(breaker.execute(async () => 'listed')).resolves.toBe('listed');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^Circuit session-api: state unavailable \(.+\); calling without the circuit breaker\.$/,
+    );
+  });
+
   it('waits out lock contention in one process', async () => {
     const clock = new FakeClock();
     const breakers = Array.from({ length: 4 }, () =>
