@@ -263,10 +263,14 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
     };
     if (exchange.status !== undefined) record.status = exchange.status;
     if (error !== undefined) record.errorCode = error.code;
-    if (exchange.host !== undefined) record.host = exchange.host;
-    if (exchange.address !== undefined) record.address = exchange.address;
-    if (error !== undefined)
-      record.reason = error instanceof SsrfViolationError ? error.reason : error.message;
+
+    // A refusal names the destination it judged, which may be a hop never contacted.
+    const refused = error instanceof SsrfViolationError ? error : undefined;
+    const host = refused?.host ?? exchange.host;
+    const address = refused === undefined ? exchange.address : refused.address;
+    if (host !== undefined) record.host = host;
+    if (address !== undefined) record.address = address;
+    if (error !== undefined) record.reason = refused?.reason ?? error.message;
 
     settings.onRecord(record);
   }
