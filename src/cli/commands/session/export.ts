@@ -1,0 +1,59 @@
+/** `mc session export <id>...`: full histories as JSON lines, the format of `cleanup --archive`. */
+import { writeFileSync } from 'node:fs';
+
+import type { CoreClient } from '../../../core-client/client.js';
+import type { CommandIO } from '../../io.js';
+import { plural } from '../../render/time.js';
+import { withSpinner } from '../../spinner.js';
+import { ArchiveWriter, fetchArchiveRecord } from './archive.js';
+import { collectSessionIds } from './session-ids.js';
+
+export interface ExportOptions {
+  sessionIds: string[];
+  /** File to write; stdout when undefined. */
+  output: string | undefined;
+}
+
+export async function parseExportOptions(
+  args: string[],
+  raw: { output?: string },
+  stdin: NodeJS.ReadableStream,
+): Promise<ExportOptions> {
+  return { sessionIds: await collectSessionIds(args, stdin), output: raw.output };
+}
+
+export async function runExport(
+  options: ExportOptions,
+  io: CommandIO,
+  client: CoreClient,
+): Promise<void> {
+  const writer = options.output === undefined ? undefined : openFresh(options.output);
+
+  try {
+    await withSpinner(io, 'Exporting sessions…', async (spinner) => {
+      for (const [index, sessionId] of options.sessionIds.entries()) {
+        spinner.update(`Exporting session ${index + 1} of ${options.sessionIds.length}…`);
+        const record = await fetchArchiveRecord(client, sessionId);
+        if (writer === undefined) {
+          io.stdout.write(`${JSON.stringify(record)}\n`);
+        } else {
+          writer.append([record]);
+        }
+      }
+    });
+  } finally {
+    writer?.close();
+  }
+
+  if (options.output !== undefined) {
+    io.stderr.write(
+      `Exported ${plural(options.sessionIds.length, 'session')} to ${options.output}.\n`,
+    );
+  }
+}
+
+/** An export replaces the file: appending to an old export would mix two snapshots. */
+function openFresh(path: string): ArchiveWriter {
+  writeFileSync(path, '', { mode: 0o600 });
+  return new ArchiveWriter(path);
+}

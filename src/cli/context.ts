@@ -1,0 +1,177 @@
+/**
+ * Wires one command's call chain: the session API client on top of the circuit
+ * breaker and retry, on top of the secure HTTP client, with every request and every
+ * circuit change written to the audit log under the command's correlation ID.
+ */
+import { randomInt } from 'node:crypto';
+
+import { openAuditLog, type AuditEntryInput, type AuditLog } from '../audit/index.js';
+import { CoreClient, type ResilientInvoker } from '../core-client/client.js';
+import { createSecureClient } from '../http/index.js';
+import type { RequestRecord, SecureClient } from '../http/types.js';
+import { CircuitBreaker } from '../resilience/circuit-breaker.js';
+import { FileCircuitStore } from '../resilience/circuit-store.js';
+import { callWithResilience } from '../resilience/resilient-call.js';
+import type { RetryPolicy } from '../resilience/retry-policy.js';
+import type { Random } from '../util/clock.js';
+import type { CommandIO } from './io.js';
+import type { Settings } from './settings.js';
+
+/** The session API's own circuit: failures of other APIs never open it. */
+export const SESSION_CIRCUIT = 'session-api';
+
+/** What the last failed call went through, for `--verbose`. */
+export interface CallTrace {
+  attempts: number | undefined;
+}
+
+export interface CommandContext {
+  client: CoreClient;
+  correlationId: string;
+  trace: CallTrace;
+  /** Waits for the audit writes still in flight and closes the connections. */
+  close(): Promise<void>;
+}
+
+export interface ContextOptions {
+  settings: Settings;
+  io: CommandIO;
+  correlationId: string;
+  /** Overrides of the retry policy, for commands that may wait longer (clean-up). */
+  retryPolicy?: Partial<RetryPolicy>;
+  random?: Random;
+}
+
+const cryptoRandom: Random = () => randomInt(0, 2 ** 32) / 2 ** 32;
+
+export function createCommandContext(options: ContextOptions): CommandContext {
+  const { settings, io, correlationId } = options;
+  const audit = new AuditWriter(
+    openAuditLog({ auditDir: settings.paths.auditDir, clock: io.clock }),
+    io,
+  );
+  const trace: CallTrace = { attempts: undefined };
+
+  const http = createSecureClient({
+    coreOrigin: new URL(settings.coreUrl).origin,
+    correlationId,
+    timeoutMs: settings.timeoutMs,
+    clock: io.clock,
+    onRecord: (record) => audit.write(requestEntry(correlationId, record)),
+  });
+
+  const circuit = new CircuitBreaker({
+    name: SESSION_CIRCUIT,
+    store: new FileCircuitStore({
+      stateDir: settings.paths.stateDir,
+      onWarning: (message) => io.stderr.write(`Warning: ${message}\n`),
+    }),
+    clock: io.clock,
+    onStateChange: (change) =>
+      audit.write({
+        correlationId,
+        outcome: 'event',
+        event: `circuit_${change.to.replace('-', '_')}`,
+        circuit: change.circuit,
+      }),
+  });
+
+  const invoke: ResilientInvoker = (operation, { idempotent }) =>
+    callWithResilience(circuit, operation, {
+      clock: io.clock,
+      random: options.random ?? cryptoRandom,
+      signal: io.signal,
+      idempotent,
+      policy: options.retryPolicy,
+      onRetry: (event) => {
+        trace.attempts = event.attempt;
+        if (io.verbose) {
+          io.stderr.write(
+            `Retrying in ${(event.delayMs / 1000).toFixed(1)} s after attempt ${event.attempt} failed.\n`,
+          );
+        }
+      },
+      onGiveUp: (event) => {
+        trace.attempts = event.attempts;
+      },
+    });
+
+  const client = new CoreClient({
+    baseUrl: settings.coreUrl,
+    apiKey: settings.apiKey,
+    requester: http,
+    invoke,
+    clock: io.clock,
+  });
+
+  return {
+    client,
+    correlationId,
+    trace,
+    close: async () => {
+      await closeQuietly(http);
+      await audit.flush();
+    },
+  };
+}
+
+function requestEntry(correlationId: string, record: RequestRecord): AuditEntryInput {
+  return {
+    correlationId: record.correlationId === '' ? correlationId : record.correlationId,
+    outcome:
+      record.outcome === 'ok' ? 'success' : record.outcome === 'refused' ? 'refused' : 'error',
+    method: record.method,
+    url: record.url,
+    status: record.status,
+    attempt: record.attempt,
+    durationMs: record.durationMs,
+    errorCode: record.errorCode,
+    host: record.host,
+    address: record.address,
+    reason: record.reason,
+  };
+}
+
+async function closeQuietly(http: SecureClient): Promise<void> {
+  try {
+    await http.close();
+  } catch {
+    // Closing only releases sockets; a failure here cannot change the command's result.
+  }
+}
+
+/**
+ * Appends in the background and remembers the writes, so the command never waits on
+ * the log between requests but the process does not exit before they are on disk.
+ * A failed write becomes one warning: the command's own result still reaches the user.
+ */
+class AuditWriter {
+  readonly #log: AuditLog;
+  readonly #io: CommandIO;
+  readonly #pending = new Set<Promise<void>>();
+  #warned = false;
+
+  constructor(log: AuditLog, io: CommandIO) {
+    this.#log = log;
+    this.#io = io;
+  }
+
+  write(entry: AuditEntryInput): void {
+    const append = this.#log.append(entry).catch((error: unknown) => this.#warn(error));
+    this.#pending.add(append);
+    void append.finally(() => this.#pending.delete(append));
+  }
+
+  async flush(): Promise<void> {
+    await Promise.allSettled([...this.#pending]);
+  }
+
+  #warn(error: unknown): void {
+    if (this.#warned) {
+      return;
+    }
+    this.#warned = true;
+    const reason = error instanceof Error ? error.message : String(error);
+    this.#io.stderr.write(`Warning: could not write the audit log: ${reason}\n`);
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Checks of option values. Commander hands every value over as text; these turn it
+ * into a number or fail with a UsageError that names the option, before any request.
+ */
+import { UsageError } from '../errors/errors.js';
+
+export interface IntegerRange {
+  min: number;
+  max: number;
+}
+
+export function parseIntegerOption(flag: string, text: string, range: IntegerRange): number {
+  const trimmed = text.trim();
+  if (!/^[+-]?\d+$/.test(trimmed)) {
+    throw new UsageError(`Invalid value for ${flag}: expected a whole number, got ${quote(text)}`);
+  }
+
+  const value = Number(trimmed);
+  if (!Number.isSafeInteger(value) || value < range.min || value > range.max) {
+    throw new UsageError(
+      `Invalid value for ${flag}: ${trimmed} is out of range (${range.min} to ${range.max})`,
+    );
+  }
+
+  return value;
+}
+
+export function parseOptionalInteger(
+  flag: string,
+  text: string | undefined,
+  range: IntegerRange,
+): number | undefined {
+  return text === undefined ? undefined : parseIntegerOption(flag, text, range);
+}
+
+/** A fraction from 0 to 1, such as `0.3`. */
+export function parseRatioOption(flag: string, text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new UsageError(
+      `Invalid value for ${flag}: expected a number from 0 to 1, got ${quote(text)}`,
+    );
+  }
+
+  return value;
+}
+
+export function parseChoice<T extends string>(
+  flag: string,
+  text: string,
+  choices: readonly T[],
+): T {
+  if ((choices as readonly string[]).includes(text)) {
+    return text as T;
+  }
+
+  throw new UsageError(
+    `Invalid value for ${flag}: expected one of ${choices.join(', ')}, got ${quote(text)}`,
+  );
+}
+
+/** Quotes a user's value in a message, escaped and cut short. */
+export function quote(text: string): string {
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
+}
