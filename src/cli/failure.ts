@@ -1,6 +1,6 @@
 /**
- * The one place where an error becomes what the user sees: a sentence, an exit code
- * and, for `--verbose`, a few technical lines. Errors are recognised by their stable
+ * The one place where an error becomes the output for the user: a sentence, an exit
+ * code and, for `--verbose`, a few technical lines. Errors are recognised by their stable
  * `code` (see `src/errors/errors.ts`). The sentence never contains a stack trace, a
  * response body or a credential. The CLI adds the "❌ " prefix.
  */

@@ -90,7 +90,7 @@ export interface CircuitBreakerInit {
 }
 
 /**
- * What a call was admitted as: an ordinary call, the probe holding lease `probeId`,
+ * The admission a call received: an ordinary call, the probe holding lease `probeId`,
  * or an untracked call made while the store failed.
  */
 interface Admission {
@@ -124,7 +124,7 @@ export class CircuitBreaker {
 
   /**
    * Runs `operation` if the circuit admits it, and records its outcome: 5xx, 408,
-   * network errors and timeouts count as failures; other errors (4xx answers, usage
+   * network errors and timeouts count as failures; other errors (4xx responses, usage
    * errors, aborts) count neither way. Throws `CircuitOpenError` without calling when
    * the circuit is open or another probe is in flight.
    *

@@ -1,8 +1,8 @@
 /**
- * Where circuit breaker state lives between calls. A CLI process lives about a
+ * Storage of circuit breaker state between calls. A CLI process lives about a
  * second, so the real store is one JSON file shared by every `mc` process of the
- * user; the memory store is for unit tests. Both give `transact` exclusive access,
- * so concurrent read-modify-write cycles never lose an update.
+ * user. The memory store is for unit tests. Both run `transact` with exclusive
+ * access, so concurrent read-modify-write cycles do not lose an update.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -125,7 +125,7 @@ export interface FileCircuitStoreOptions {
   onWarning?: (message: string) => void;
 }
 
-/** The file, under the state folder, that holds every circuit's state. */
+/** The file, under the state folder, that contains every circuit's state. */
 export const CIRCUIT_STATE_FILE = 'circuits.json';
 
 /**

@@ -7,7 +7,12 @@
 import { hasCode } from '../errors/errors.js';
 import type { RetryPolicy } from './retry-policy.js';
 
-/** Network codes that mean the request never reached the server, so it cannot have acted on it. */
+/**
+ * Network codes that mean the request never reached the server, so it cannot have
+ * acted on it.
+ * NOTE: a 429 is treated as delivered, so a request not marked idempotent is not
+ * retried after it, although rate limiters usually reject before any handler runs.
+ */
 const NOT_DELIVERED_NETWORK_CODES: ReadonlySet<string> = new Set(['ECONNREFUSED', 'ENOTFOUND']);
 
 /** Returns the network code of `error`, with a timeout reported as `ETIMEDOUT`. */

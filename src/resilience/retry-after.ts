@@ -35,6 +35,7 @@ function parseHttpDateDelay(value: string, now: number): number | undefined {
     return undefined;
   }
 
+  // NOTE: Date.parse also accepts date forms that RFC 9110 does not allow; they are honoured too.
   const at = Date.parse(value);
   if (!Number.isFinite(at)) {
     return undefined;

@@ -254,7 +254,8 @@ describe('retry', () => {
     controller.abort();
 
     const failure = await running.catch((error: unknown) => error);
-    expect(isMcError(failure) && failure.code).toBe('ABORTED');
+    expect(isMcError(failure)).toBe(true);
+    expect((failure as AbortedError).code).toBe('ABORTED');
   });
 
   it('does not start when already aborted', async () => {

@@ -24,7 +24,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-/** Starts a loopback server that answers each request with the next scripted status. */
+/** Starts a loopback server that responds to each request with the next scripted status. */
 async function startServer(
   statuses: number[],
   headers: Record<string, string> = {},
@@ -45,7 +45,7 @@ async function startServer(
   return { url: `http://127.0.0.1:${port}/v1/sessions`, hits: () => hits };
 }
 
-/** A minimal GET that maps answers and socket errors to the project's error classes. */
+/** A minimal GET that maps error responses and socket errors to the project's error classes. */
 function get(url: string, clock: FakeClock, signal: AbortSignal): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const outgoing = request(url, { signal }, (response) => {
