@@ -30,7 +30,7 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface CoreLoggerOptions {
-  /** Where the JSON log lines go. */
+  /** Destination of the JSON log lines. */
   stream: NodeJS.WritableStream;
   /** Pino level; default `info`. */
   level?: string;
@@ -181,7 +181,7 @@ function splitUrl(url: string): [string, string | undefined] {
   return index === -1 ? [url, undefined] : [url.slice(0, index), url.slice(index + 1)];
 }
 
-/** Whether `path` fits the route pattern `url`, where a `:name` segment is any non-empty segment. */
+/** Checks whether `path` fits the route pattern `url`, where a `:name` segment is any non-empty segment. */
 function pathMatches(url: string, path: string): boolean {
   const expected = url.split('/');
   const actual = path.split('/');

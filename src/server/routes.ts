@@ -1,6 +1,6 @@
 /**
  * The handlers of the embedded Core's routes. Each one validates its query or body
- * (422), then its session id (400), then answers from the store with the shapes of
+ * (422), then its session id (400), then reads or writes the store and returns with the shapes of
  * `src/contract/schemas.ts`. None of them reproduces the deployed Core's defects.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';

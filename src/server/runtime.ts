@@ -1,8 +1,7 @@
 /**
  * Starting, finding and stopping the embedded Core daemon. The daemon is this package's
- * built `server/main.js` run by the same Node.js binary, detached, with its output
- * appended to `core/core.log`; it announces itself by writing `core/core.json` once it
- * listens.
+ * built `server/main.js`, run detached by the same Node.js binary with its output
+ * appended to `core/core.log`. It writes `core/core.json` once it listens.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, closeSync, openSync, readFileSync } from 'node:fs';
@@ -40,9 +39,9 @@ const POLL_INTERVAL_MS = 50;
 const LOG_TAIL_LINES = 5;
 
 /**
- * The built daemon entry. This module runs from `dist/server/` in the installed CLI,
- * where `main.js` is its sibling; under the test runner it runs from `src/server/`,
- * where no `.js` exists, so it falls back to the build in `dist/`.
+ * Returns the built daemon entry. In the installed CLI this module runs from
+ * `dist/server/`, next to `main.js`. Under the test runner it runs from `src/server/`,
+ * where no `.js` exists, so the entry falls back to the build in `dist/`.
  */
 export function defaultServerEntry(): string {
   const sibling = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -240,15 +239,23 @@ export async function runCoreInForeground(options: ForegroundCoreOptions): Promi
   });
   options.onListening?.(core.runtime);
 
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    if (options.signal.aborted) {
+  await untilStopped(options.signal);
+  await core.close();
+}
+
+/** Resolves on the first of: `signal` aborts, the process gets SIGTERM. */
+function untilStopped(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) {
+    return Promise.resolve();
+  }
+
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      signal.removeEventListener('abort', stop);
+      process.removeListener('SIGTERM', stop);
       resolve();
-      return;
-    }
-    options.signal.addEventListener('abort', stop, { once: true });
+    };
+    signal.addEventListener('abort', stop, { once: true });
     process.once('SIGTERM', stop);
   });
-
-  await core.close();
 }

@@ -18,10 +18,13 @@ export const STALE_AFTER_DAYS = 30;
 /** The oldest a generated session can be. */
 const OLDEST_SESSION_DAYS = 365;
 
-/** Fresh sessions end at least this long before the stale line, so a test run that lasts a while still sees them fresh. */
+/**
+ * Gap kept on both sides of the stale line, so a session generated as fresh (or stale)
+ * is still classified that way by a clean-up that runs hours later.
+ */
 const FRESH_MARGIN_MS = DAY_MS;
 
-/** The longest gap between two messages of a generated session. */
+/** Maximum gap between two messages of a generated session. */
 const MAX_MESSAGE_GAP_MS = 15 * MINUTE_MS;
 
 const SOURCES = ['chat', 'api', 'discord'];

@@ -1,6 +1,6 @@
 /**
  * The embedded Core's storage: one SQLite file in WAL mode. Memories are the rows the
- * API adds; `sessions` holds one summary row per session (first and last timestamp,
+ * API adds; `sessions` contains one summary row per session (first and last timestamp,
  * message count, sources), kept in step with `memories` inside the same transaction,
  * so listing, counting and ageing sessions read an index instead of every memory.
  * `session_totals` holds the two counts that stats and the list total need, kept by
@@ -139,7 +139,7 @@ interface MemoryRow {
   timestamp: number;
 }
 
-/** The session a memory belongs to: its `metadata.session_id` when it is a chat interaction. */
+/** Returns the session a memory belongs to: its `metadata.session_id` when it is a chat interaction. */
 export function memorySessionId(metadata: Record<string, unknown>): string | undefined {
   const sessionId = metadata.session_id;
   if (metadata.type !== CHAT_INTERACTION_TYPE || typeof sessionId !== 'string') {
@@ -201,7 +201,7 @@ export class CoreStore {
     return row === undefined ? undefined : toSessionSummary(row);
   }
 
-  /** A page of sessions, most recently active first; `activeSince` keeps those active at or after it. */
+  /** Reads a page of sessions, most recently active first; `activeSince` keeps those active at or after it. */
   listSessions(page: { limit: number; offset: number; activeSince?: number }): SessionPage {
     const { limit, offset, activeSince } = page;
     if (activeSince === undefined) {
@@ -231,7 +231,7 @@ export class CoreStore {
     return this.db.prepare(STORE_QUERIES.totals).get() as StoreTotals;
   }
 
-  /** A page of a session's memories, oldest first. */
+  /** Reads a page of a session's memories, oldest first. */
   sessionHistory(sessionId: string, page: { limit: number; offset: number }): StoredMemory[] {
     const rows = this.db
       .prepare(STORE_QUERIES.sessionHistory)
@@ -264,7 +264,7 @@ export class CoreStore {
     return this.db.transaction(() => seedSessions(this.db, options))();
   }
 
-  /** The `EXPLAIN QUERY PLAN` details of one of `STORE_QUERIES`. */
+  /** Returns the `EXPLAIN QUERY PLAN` details of one of `STORE_QUERIES`. */
   explainQuery(name: StoreQueryName): string[] {
     const rows = this.db
       .prepare(`EXPLAIN QUERY PLAN ${STORE_QUERIES[name]}`)

@@ -42,7 +42,7 @@ export interface IntegerBounds {
 type QueryValue = string | string[] | undefined;
 
 /**
- * Reads an integer query parameter; `fallback` when it is absent. Pushes a problem and
+ * Reads an integer query parameter; returns undefined when it is absent. Pushes a problem and
  * returns undefined when it is not an integer within `bounds`.
  */
 export function queryInteger(
@@ -110,7 +110,7 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
     ]);
   }
 
-  // `reportInput` puts the rejected value on each issue, which tells a missing field from a wrong one.
+  // `reportInput` puts the rejected value on each issue, so a missing field can be told apart from a wrong one.
   const result = schema.safeParse(body, { reportInput: true });
   if (!result.success) {
     throw new RequestValidationError(result.error.issues.map(toFieldProblem));
