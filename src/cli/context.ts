@@ -12,7 +12,7 @@ import type { RequestRecord, SecureClient } from '../http/types.js';
 import { CircuitBreaker } from '../resilience/circuit-breaker.js';
 import { FileCircuitStore } from '../resilience/circuit-store.js';
 import { callWithResilience } from '../resilience/resilient-call.js';
-import type { RetryPolicy } from '../resilience/retry-policy.js';
+import { resolveRetryPolicy, type RetryPolicy } from '../resilience/retry-policy.js';
 import type { Random } from '../util/clock.js';
 import type { CommandIO } from './io.js';
 import type { Settings } from './settings.js';
@@ -39,6 +39,11 @@ export interface ContextOptions {
   correlationId: string;
   /** Overrides of the retry policy, for commands that may wait longer (clean-up). */
   retryPolicy?: Partial<RetryPolicy>;
+  /**
+   * True when all calls of the command share one retry budget, counted from its start.
+   * A clean-up runs for minutes, so it gives each call its own budget instead.
+   */
+  sharedRetryBudget?: boolean;
   random?: Random;
 }
 
@@ -67,6 +72,7 @@ export function createCommandContext(options: ContextOptions): CommandContext {
       onWarning: (message) => io.stderr.write(`Warning: ${message}\n`),
     }),
     clock: io.clock,
+    onWarning: (message) => io.stderr.write(`Warning: ${message}\n`),
     onStateChange: (change) =>
       audit.write({
         correlationId,
@@ -76,6 +82,10 @@ export function createCommandContext(options: ContextOptions): CommandContext {
       }),
   });
 
+  const deadline =
+    options.sharedRetryBudget === false
+      ? undefined
+      : io.clock.now() + resolveRetryPolicy(options.retryPolicy).budgetMs;
   const invoke: ResilientInvoker = (operation, { idempotent }) =>
     callWithResilience(circuit, operation, {
       clock: io.clock,
@@ -83,6 +93,7 @@ export function createCommandContext(options: ContextOptions): CommandContext {
       signal: io.signal,
       idempotent,
       policy: options.retryPolicy,
+      deadline,
       onRetry: (event) => {
         trace.attempts = event.attempt;
         if (io.verbose) {

@@ -25,7 +25,34 @@ export function registerCircuitCommands(program: Command, runtime: CommandRuntim
     .description('close a circuit (all when no name is given)')
     .argument('[name]', 'circuit name, such as session-api')
     .action(async (name: string | undefined) => {
-      const { runCircuitReset } = await import('../commands/circuit.js');
-      await runCircuitReset({ name }, runtime.io(), homePaths(runtime.home()).stateDir);
+      const [{ runCircuitReset }, { openAuditLog }, { createCorrelationId }] = await Promise.all([
+        import('../commands/circuit.js'),
+        import('../../audit/index.js'),
+        import('../../util/correlation-id.js'),
+      ]);
+      const io = runtime.io();
+      const paths = homePaths(runtime.home());
+      const correlationId = createCorrelationId({ env: io.env, clock: io.clock });
+      const changes: Array<{ circuit: string; to: string }> = [];
+
+      await runCircuitReset(
+        {
+          name,
+          onStateChange: (change) => changes.push({ circuit: change.circuit, to: change.to }),
+        },
+        io,
+        paths.stateDir,
+      );
+
+      // Written after the reset so that a failing audit write cannot stop the reset itself.
+      const audit = openAuditLog({ auditDir: paths.auditDir, clock: io.clock });
+      for (const change of changes) {
+        await audit.append({
+          correlationId,
+          outcome: 'event',
+          event: `circuit_${change.to.replace('-', '_')}`,
+          circuit: change.circuit,
+        });
+      }
     });
 }

@@ -89,6 +89,7 @@ export function registerSessionCommands(program: Command, runtime: CommandRuntim
         (context, io, settings) => runCleanup(options, io, context, settings),
         {
           retryPolicy: CLEANUP_RETRY_POLICY,
+          sharedRetryBudget: false,
         },
       );
     });

@@ -10,6 +10,7 @@ import type { CommandRuntime } from './runtime.js';
 
 export interface CoreCommandOptions {
   retryPolicy?: Partial<RetryPolicy>;
+  sharedRetryBudget?: boolean;
 }
 
 export async function withCore(
@@ -34,6 +35,7 @@ export async function withCore(
     io,
     correlationId,
     retryPolicy: options.retryPolicy,
+    sharedRetryBudget: options.sharedRetryBudget,
   });
   try {
     await work(context, io, settings);
