@@ -61,8 +61,33 @@ describe('query plans', () => {
     expect(plan).toMatch(/USING (COVERING )?INDEX|USING PRIMARY KEY|USING INTEGER PRIMARY KEY/);
     expect(plan).not.toMatch(/SCAN memories(?! USING)/);
     expect(plan).not.toMatch(/SCAN sessions(?! USING)/);
-    expect(plan).not.toContain('TEMP B-TREE');
   });
+
+  test.each(['sessionHistory', 'sessionsInactiveSince', 'countSessionsActiveSince'] as const)(
+    '%s needs no sort',
+    (name) => {
+      const store = openStore();
+
+      expect(store.explainQuery(name).join('\n')).not.toContain('TEMP B-TREE');
+    },
+  );
+
+  test.each(['listSessions', 'listSessionsActiveSince'] as const)(
+    '%s skips the offset in the covering index',
+    (name) => {
+      const store = openStore();
+
+      // The planner's choice can change with the data, so check an empty and a filled store.
+      for (const sessions of [0, 300]) {
+        store.seed({ sessions, messages: 1, staleRatio: 0.5, random: seededRandom(2), now: NOW });
+        const plan = store.explainQuery(name).join('\n');
+
+        expect(plan).toMatch(/(SCAN|SEARCH) sessions USING COVERING INDEX sessions_by_last_active/);
+        expect(plan).toContain('SEARCH sessions USING PRIMARY KEY (session_id=?)');
+        expect(plan).not.toMatch(/SCAN sessions USING INDEX/);
+      }
+    },
+  );
 
   test('range queries search rather than scan', () => {
     const store = openStore();
