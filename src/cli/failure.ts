@@ -373,12 +373,15 @@ function describeDetails(error: unknown, context: FailureContext): string[] {
   return details;
 }
 
+/** Causes are errors, or the reduced `{ name, code, message }` copies the HTTP layer keeps. */
 function describeCause(value: unknown): string {
-  if (value instanceof Error) {
-    return sanitize(`${value.name}: ${value.message}`);
+  if (typeof value !== 'object' || value === null) {
+    return typeof value;
   }
 
-  return typeof value;
+  const { name, code, message } = value as { name?: unknown; code?: unknown; message?: unknown };
+  const parts = [name, code, message].filter((part): part is string => typeof part === 'string' && part !== '');
+  return parts.length === 0 ? 'unknown' : sanitize(parts.join(': '));
 }
 
 function failure(message: string): Translation {
