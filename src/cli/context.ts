@@ -20,7 +20,7 @@ import type { Settings } from './settings.js';
 /** The session API's own circuit: failures of other APIs never open it. */
 export const SESSION_CIRCUIT = 'session-api';
 
-/** What the last failed call went through, for `--verbose`. */
+/** Attempts of the last failed call, for `--verbose`. */
 export interface CallTrace {
   attempts: number | undefined;
 }
@@ -129,8 +129,7 @@ export function createCommandContext(options: ContextOptions): CommandContext {
 function requestEntry(correlationId: string, record: RequestRecord): AuditEntryInput {
   return {
     correlationId: record.correlationId === '' ? correlationId : record.correlationId,
-    outcome:
-      record.outcome === 'ok' ? 'success' : record.outcome === 'refused' ? 'refused' : 'error',
+    outcome: auditOutcome(record.outcome),
     method: record.method,
     url: record.url,
     status: record.status,
@@ -141,6 +140,14 @@ function requestEntry(correlationId: string, record: RequestRecord): AuditEntryI
     address: record.address,
     reason: record.reason,
   };
+}
+
+function auditOutcome(outcome: RequestRecord['outcome']): AuditEntryInput['outcome'] {
+  if (outcome === 'ok') {
+    return 'success';
+  }
+
+  return outcome === 'refused' ? 'refused' : 'error';
 }
 
 async function closeQuietly(http: SecureClient): Promise<void> {
