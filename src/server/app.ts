@@ -26,6 +26,9 @@ import { CoreHttpError, RequestValidationError, type FieldProblem } from './vali
 export const API_KEY_HEADER = 'x-api-key';
 export const REQUEST_ID_HEADER = 'x-request-id';
 
+/** Longest path parameter routed to a handler; longer ones get fastify's 414. */
+const MAX_PATH_PARAMETER_LENGTH = 4_096;
+
 /** Request ids a client may choose; anything else is replaced, so a header never reflects junk. */
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -56,6 +59,10 @@ export function createCoreApp(options: CoreAppOptions): FastifyInstance {
     requestIdHeader: false,
     // The Core's routes are case-sensitive and treat `/x/` apart from `/x` (it redirects).
     ignoreTrailingSlash: false,
+    // fastify answers 414 for a path parameter over 100 characters; an over-long session
+    // id must reach the handler, which rejects it with the Core's 400 and message.
+    maxParamLength: MAX_PATH_PARAMETER_LENGTH,
+    frameworkErrors: answerMalformedUrl,
   });
 
   app.addHook('onSend', async (request, reply) => {
@@ -193,6 +200,22 @@ function pathMatches(url: string, path: string): boolean {
     (segment, index) =>
       segment === actual[index] || (segment.startsWith(':') && actual[index] !== ''),
   );
+}
+
+/**
+ * Answers a path that fastify cannot decode (`%zz`) or route. Fastify calls this before
+ * any hook. NOTE: so such a request skips the API key check and the rate limit; it
+ * reads and changes nothing.
+ */
+function answerMalformedUrl(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  void reply
+    .code(400)
+    .header(REQUEST_ID_HEADER, request.id)
+    .send({ error: `Invalid URL: ${error.message}`, status_code: 400 });
 }
 
 function answerError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {

@@ -362,6 +362,7 @@ describe('GET /v1/sessions/{id}', () => {
       'a.b',
       'Session ID contains invalid characters. Only alphanumeric characters, hyphens, and underscores are allowed.',
     ],
+    ['b'.repeat(300), 'Session ID exceeds maximum length of 64 characters (got 300)'],
     ['.'.repeat(70), 'Session ID exceeds maximum length of 64 characters (got 70)'],
   ])('rejects id %s with 400', async (segment, message) => {
     const target = await startCore();
@@ -627,6 +628,20 @@ describe('routing', () => {
     expect(response.status).toBe(405);
     expect(response.json).toEqual({ error: 'Method Not Allowed', status_code: 405 });
     expect(response.headers.allow).toBeUndefined();
+  });
+
+  test('answers 400 for a malformed path', async () => {
+    const target = await startCore();
+    const response = await call(target.url, 'GET', '/v1/sessions/%zz', {
+      headers: { 'x-request-id': 'bad-url' },
+    });
+
+    expect(response.status).toBe(400);
+    expect(response.json).toEqual({
+      error: "Invalid URL: '/v1/sessions/%zz' is not a valid url component",
+      status_code: 400,
+    });
+    expect(response.headers['x-request-id']).toBe('bad-url');
   });
 
   test('answers 404 for an unknown path', async () => {
