@@ -25,6 +25,7 @@ import { sessionIdPathSegment, sessionIdProblem } from '../contract/session-id.j
 import { InvalidResponseError, UsageError } from '../errors/errors.js';
 import type { HttpMethod, HttpRequest, HttpResponse } from '../http/types.js';
 import type { Clock } from '../util/clock.js';
+import { RateLimitGate } from './rate-limit-gate.js';
 import { httpStatusError } from './status-error.js';
 
 export interface Requester {
@@ -72,13 +73,15 @@ interface CallSpec<S extends z.ZodType> {
 export class CoreClient {
   readonly baseUrl: string;
   readonly #options: CoreClientOptions;
+  readonly #rateLimit: RateLimitGate;
 
   constructor(options: CoreClientOptions) {
     this.#options = options;
+    this.#rateLimit = new RateLimitGate(options.clock);
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
   }
 
-  listSessions(query: ListSessionsQuery = {}): Promise<SessionListResponse> {
+  async listSessions(query: ListSessionsQuery = {}): Promise<SessionListResponse> {
     return this.#call({
       method: 'GET',
       path: '/v1/sessions',
@@ -92,7 +95,7 @@ export class CoreClient {
     });
   }
 
-  getHistory(sessionId: string, query: HistoryQuery = {}): Promise<SessionHistoryResponse> {
+  async getHistory(sessionId: string, query: HistoryQuery = {}): Promise<SessionHistoryResponse> {
     return this.#call({
       method: 'GET',
       path: `/v1/sessions/${checkedSegment(sessionId)}`,
@@ -102,7 +105,7 @@ export class CoreClient {
     });
   }
 
-  deleteSession(sessionId: string): Promise<SessionDeleteResponse> {
+  async deleteSession(sessionId: string): Promise<SessionDeleteResponse> {
     return this.#call({
       method: 'DELETE',
       path: `/v1/sessions/${checkedSegment(sessionId)}`,
@@ -111,7 +114,7 @@ export class CoreClient {
     });
   }
 
-  getStats(): Promise<SessionStats> {
+  async getStats(): Promise<SessionStats> {
     return this.#call({
       method: 'GET',
       path: '/v1/sessions/stats/summary',
@@ -125,7 +128,7 @@ export class CoreClient {
    * nothing more), so that form is retried; deletion by age is not, because a retry
    * could remove sessions that aged past the cut-off in between.
    */
-  bulkDelete(request: BulkSessionDeleteRequest): Promise<BulkSessionDeleteResponse> {
+  async bulkDelete(request: BulkSessionDeleteRequest): Promise<BulkSessionDeleteResponse> {
     for (const id of request.session_ids ?? []) {
       checkedSegment(id);
     }
@@ -139,7 +142,7 @@ export class CoreClient {
     });
   }
 
-  addMemory(entry: MemoryAddRequest): Promise<MemoryAddResponse> {
+  async addMemory(entry: MemoryAddRequest): Promise<MemoryAddResponse> {
     return this.#call({
       method: 'POST',
       path: '/v1/memory/add',
@@ -154,6 +157,7 @@ export class CoreClient {
 
     return this.#options.invoke(
       async (attempt, signal) => {
+        await this.#rateLimit.pass(signal);
         const response = await this.#options.requester.request({
           method: spec.method,
           url,
@@ -162,6 +166,7 @@ export class CoreClient {
           signal,
           attempt,
         });
+        this.#rateLimit.observe(response.headers);
         return this.#parse(spec, url, response);
       },
       { idempotent: spec.idempotent },
