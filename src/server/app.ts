@@ -51,7 +51,9 @@ export interface CoreAppOptions {
   logger?: CoreLoggerOptions | undefined;
 }
 
+/** Builds the app without listening; throws `RangeError` for an empty API key or a bad rate limit. */
 export function createCoreApp(options: CoreAppOptions): FastifyInstance {
+  checkAppOptions(options);
   const clock = options.clock ?? systemClock;
   const app = Fastify({
     logger: loggerOptions(options.logger),
@@ -90,6 +92,22 @@ export function createCoreApp(options: CoreAppOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) => answerUnrouted(routes, request, reply));
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(error, request, reply));
   return app;
+}
+
+function checkAppOptions(options: CoreAppOptions): void {
+  if (options.apiKey === '') {
+    throw new RangeError('apiKey must not be empty; leave it undefined for no key');
+  }
+
+  const limit = options.rateLimit;
+  if (limit !== undefined && !(Number.isInteger(limit.max) && limit.max > 0)) {
+    throw new RangeError(`rateLimit.max must be a positive integer, got ${String(limit.max)}`);
+  }
+  if (limit !== undefined && !(Number.isInteger(limit.windowMs) && limit.windowMs > 0)) {
+    throw new RangeError(
+      `rateLimit.windowMs must be a positive integer, got ${String(limit.windowMs)}`,
+    );
+  }
 }
 
 function loggerOptions(logger: CoreLoggerOptions | undefined): object | false {

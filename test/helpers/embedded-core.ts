@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 
+import type { FastifyInstance } from 'fastify';
+
 import { homePaths } from '../../src/config/paths.js';
 import { createCoreApp } from '../../src/server/app.js';
 import type { RateLimitOptions } from '../../src/server/rate-limit.js';
@@ -48,15 +50,16 @@ export async function startTestCore(options: TestCoreOptions = {}): Promise<Test
     });
   }
 
-  const app = createCoreApp({
-    store,
-    apiKey: options.apiKey,
-    rateLimit: options.rateLimit,
-    clock: options.clock,
-    logger:
-      options.logStream === undefined ? undefined : { stream: options.logStream, level: 'debug' },
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  const app = await listenOrCleanUp(home, store, () =>
+    createCoreApp({
+      store,
+      apiKey: options.apiKey,
+      rateLimit: options.rateLimit,
+      clock: options.clock,
+      logger:
+        options.logStream === undefined ? undefined : { stream: options.logStream, level: 'debug' },
+    }),
+  );
   const port = (app.server.address() as AddressInfo).port;
 
   return {
@@ -70,6 +73,23 @@ export async function startTestCore(options: TestCoreOptions = {}): Promise<Test
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** Starts the app on a free loopback port; removes the home folder when that fails. */
+async function listenOrCleanUp(
+  home: string,
+  store: CoreStore,
+  build: () => FastifyInstance,
+): Promise<FastifyInstance> {
+  try {
+    const app = build();
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    return app;
+  } catch (error) {
+    store.close();
+    rmSync(home, { recursive: true, force: true });
+    throw error;
+  }
 }
 
 /** A repeatable sequence of numbers in [0, 1), so seeded content is the same each run. */

@@ -78,6 +78,17 @@ describe('API key', () => {
   });
 });
 
+test.each([
+  [{ apiKey: '' }, /apiKey must not be empty/],
+  [{ rateLimit: { max: 0, windowMs: 1_000 } }, /rateLimit.max must be a positive integer, got 0/],
+  [
+    { rateLimit: { max: 5, windowMs: Number.NaN } },
+    /rateLimit.windowMs must be a positive integer, got NaN/,
+  ],
+])('rejects bad options %#', async (options, message) => {
+  await expect(startTestCore(options)).rejects.toThrow(message);
+});
+
 describe('rate limit', () => {
   test('is off by default', async () => {
     core = await startTestCore();
