@@ -61,7 +61,7 @@ export function createCoreApp(options: CoreAppOptions): FastifyInstance {
     requestIdHeader: false,
     // The Core's routes are case-sensitive and treat `/x/` apart from `/x` (it redirects).
     ignoreTrailingSlash: false,
-    // fastify answers 414 for a path parameter over 100 characters; an over-long session
+    // fastify returns 414 for a path parameter over 100 characters; an over-long session
     // id must reach the handler, which rejects it with the Core's 400 and message.
     maxParamLength: MAX_PATH_PARAMETER_LENGTH,
     frameworkErrors: answerMalformedUrl,
@@ -221,8 +221,8 @@ function pathMatches(url: string, path: string): boolean {
 }
 
 /**
- * Answers a path that fastify cannot decode (`%zz`) or route. Fastify calls this before
- * any hook. NOTE: so such a request skips the API key check and the rate limit; it
+ * Rejects a path that fastify cannot decode (`%zz`) with a 400. Fastify calls this before
+ * any hook. NOTE: such a request skips the API key check and the rate limit, but it
  * reads and changes nothing.
  */
 function answerMalformedUrl(

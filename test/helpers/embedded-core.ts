@@ -92,7 +92,7 @@ async function listenOrCleanUp(
   }
 }
 
-/** A repeatable sequence of numbers in [0, 1), so seeded content is the same each run. */
+/** Creates a repeatable sequence of numbers in [0, 1), so seeded content is the same each run. */
 function fixedRandom(): () => number {
   let state = 42;
   return () => {
@@ -101,7 +101,7 @@ function fixedRandom(): () => number {
   };
 }
 
-/** A clock the test moves by hand; `sleep` advances it instead of waiting. */
+/** Creates a clock the test moves by hand; `sleep` advances it instead of waiting. */
 export function manualClock(start: number): Clock & { advance(ms: number): void } {
   let now = start;
   return {
