@@ -79,7 +79,7 @@ function sessionIdsInStore(core: DeployedCore): Set<string> {
   return new Set(core.memories.map((memory) => String(memory.metadata['session_id'])));
 }
 
-/** How many times each session id was sent for deletion, by DELETE or bulk delete. */
+/** Counts how often each session id was sent for deletion, by DELETE or bulk delete. */
 function deletionCounts(requests: RecordedRequest[]): Map<string, number> {
   const counts = new Map<string, number>();
   const count = (id: string) => counts.set(id, (counts.get(id) ?? 0) + 1);

@@ -39,7 +39,7 @@ async function faultServer(script: (request: FaultRequest) => FaultStep) {
   return server;
 }
 
-/** An archive file with one session of two messages, as `export` writes it. */
+/** Writes an archive file with one session of two messages, as `export` writes it. */
 function writeImportFile(home: string): string {
   const record = {
     session_id: SESSION_ID,

@@ -36,7 +36,7 @@ async function faultServer(...args: Parameters<typeof startFaultServer>): Promis
   return server;
 }
 
-/** A loopback port that had a listener a moment ago and has none now. */
+/** Returns a loopback port that had a listener a moment ago and has none now. */
 async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
