@@ -2,7 +2,7 @@
  * Response bodies: size limit counted while streaming and after decompression,
  * decoding of gzip, deflate and br, and JSON parsing that cannot pollute prototypes.
  */
-import { Writable, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 
@@ -69,9 +69,41 @@ export function checkDeclaredLength(contentLength: string | undefined, budget: B
   }
 }
 
+/** Collects `stream` into one buffer, failing as soon as the collected size passes the budget. */
+function collectWithinBudget(stream: Readable, budget: ByteBudget): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+
+    stream.on('data', (chunk: Buffer) => {
+      if (chunk.length > budget.remainingBytes) {
+        budget.remainingBytes = 0;
+        // Destroying the stream stops the download, or the decompression feeding it, at once.
+        stream.destroy(new ResponseTooLargeError(budget.limitBytes));
+        return;
+      }
+
+      budget.remainingBytes -= chunk.length;
+      chunks.push(chunk);
+    });
+    stream.once('error', reject);
+    stream.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+  });
+}
+
+function describeDecodingFailure(error: unknown): Error {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string' && code.startsWith('Z_')) {
+    return new InvalidResponseError(`Response body could not be decompressed (${code})`, {
+      cause: { name: (error as Error).name, code, message: (error as Error).message },
+    });
+  }
+
+  return error as Error;
+}
+
 /**
  * Reads `body` through the decoders, counting decoded bytes against `budget`. The
- * pipeline is destroyed the moment the count passes the budget, which stops both the
+ * streams are destroyed the moment the count passes the budget, which stops both the
  * download and the decompression.
  */
 export async function readBody(
@@ -80,39 +112,27 @@ export async function readBody(
   budget: ByteBudget,
 ): Promise<Buffer> {
   const decoders = createDecoders(contentEncoding);
-  const chunks: Buffer[] = [];
 
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      if (chunk.length > budget.remainingBytes) {
-        budget.remainingBytes = 0;
-        callback(new ResponseTooLargeError(budget.limitBytes));
-        return;
-      }
+  // The common case, a plain body, skips `pipeline`: it costs several microtasks and an
+  // AbortController per call, a measurable share of a keep-alive request on loopback.
+  if (decoders.length === 0) {
+    return collectWithinBudget(body, budget);
+  }
 
-      budget.remainingBytes -= chunk.length;
-      chunks.push(chunk);
-      callback();
-    },
+  const decoded = decoders[decoders.length - 1] as unknown as Readable;
+  const piping = pipeline([body, ...decoders]).catch((error: unknown) => {
+    decoded.destroy(describeDecodingFailure(error));
   });
 
   try {
-    await pipeline([body, ...decoders, sink]);
+    return await collectWithinBudget(decoded, budget);
   } catch (error) {
-    if (error instanceof ResponseTooLargeError) {
-      throw error;
-    }
-
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('Z_')) {
-      throw new InvalidResponseError(`Response body could not be decompressed (${code})`, {
-        cause: { name: (error as Error).name, code, message: (error as Error).message },
-      });
-    }
-    throw error;
+    // Stop the download too, not only the decoder that overflowed.
+    body.destroy();
+    throw describeDecodingFailure(error);
+  } finally {
+    await piping;
   }
-
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 const POLLUTING_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);

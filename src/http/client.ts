@@ -27,7 +27,14 @@ import { followRedirect, hopKey, isRedirectStatus, type Hop } from './redirects.
 import { buildResponse } from './response.js';
 import { systemResolver } from './resolve.js';
 import { sanitizeUrlForLog } from './sanitize-url.js';
-import { selectDestination } from './ssrf/destination.js';
+import { Deadline } from './deadline.js';
+import {
+  judgeAnswers,
+  judgeWithoutDns,
+  requireAllowed,
+  resolveHost,
+  type DestinationVerdict,
+} from './ssrf/destination.js';
 import type { EgressPolicy } from './ssrf/policy.js';
 import type {
   HttpRequest,
@@ -118,19 +125,6 @@ function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<str
   return flat;
 }
 
-/** Resolves with `work`, or rejects as soon as `signal` aborts (for steps that cannot be cancelled, like DNS). */
-function raceSignal<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    return Promise.reject(signal.reason as Error);
-  }
-
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
 /** Mutable state of one `request()` call, read by its record. */
 interface Exchange {
   status?: number;
@@ -159,13 +153,25 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
     return stayedOnCore && url.origin === settings.coreOrigin ? 'core' : 'public';
   }
 
-  async function sendHop(hop: Hop, policy: EgressPolicy, signal: AbortSignal, exchange: Exchange) {
+  // IP literals (the usual Core) are judged without awaiting anything; only names wait for DNS.
+  async function judgeHop(
+    hop: Hop,
+    policy: EgressPolicy,
+    deadline: Deadline,
+  ): Promise<DestinationVerdict> {
+    const judgement = judgeWithoutDns(hop.url, policy);
+    if ('verdict' in judgement) {
+      return judgement.verdict;
+    }
+
+    const answers = await deadline.race(resolveHost(judgement.resolve, settings.resolver));
+    return judgeAnswers(judgement.resolve, answers, policy);
+  }
+
+  async function sendHop(hop: Hop, policy: EgressPolicy, deadline: Deadline, exchange: Exchange) {
     exchange.host = hop.url.hostname;
     exchange.address = undefined;
-    const destination = await raceSignal(
-      selectDestination(hop.url, policy, settings.resolver),
-      signal,
-    );
+    const destination = requireAllowed(await judgeHop(hop, policy, deadline));
     exchange.address = destination.address;
     pins[policy].set(destination.host, destination.address);
 
@@ -175,13 +181,13 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
       method: hop.method,
       headers: hop.headers,
       body: hop.body,
-      signal,
+      signal: deadline,
     });
   }
 
   async function exchangeWithRedirects(
     firstHop: Hop,
-    signal: AbortSignal,
+    deadline: Deadline,
     exchange: Exchange,
   ): Promise<HttpResponse> {
     const started = settings.clock.now();
@@ -196,7 +202,7 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
     for (;;) {
       const policy = policyFor(hop.url, stayedOnCore);
       stayedOnCore = policy === 'core';
-      const response = await sendHop(hop, policy, signal, exchange);
+      const response = await sendHop(hop, policy, deadline, exchange);
       exchange.status = response.statusCode;
       const headers = flattenHeaders(response.headers);
 
@@ -284,31 +290,22 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
       throw new RangeError(`timeoutMs must be a number of milliseconds, got ${request.timeoutMs}`);
     }
 
-    // One deadline for DNS, connect, headers, body and every redirect. The timer is
-    // unref'd so a pending request never keeps the process alive on its own.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), timeoutMs);
-    timer.unref();
-    const signal =
-      request.signal === undefined
-        ? deadline.signal
-        : AbortSignal.any([deadline.signal, request.signal]);
+    // One deadline for DNS, connect, headers, body and every redirect.
+    const deadline = new Deadline(timeoutMs, request.signal);
 
     try {
-      const response = await exchangeWithRedirects(buildFirstHop(request), signal, exchange);
+      const response = await exchangeWithRedirects(buildFirstHop(request), deadline, exchange);
       emitRecord(request, started, exchange, undefined);
       return response;
     } catch (error) {
       const failure = toMcError(error, {
-        deadline: deadline.signal,
-        timeoutMs,
-        signal: request.signal,
+        deadline,
         description: `${request.method} ${sanitizeUrlForLog(request.url)}`,
       });
       emitRecord(request, started, exchange, failure);
       throw failure;
     } finally {
-      clearTimeout(timer);
+      deadline.dispose();
     }
   }
 

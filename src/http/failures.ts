@@ -2,13 +2,7 @@
  * Translation of whatever a request threw into the `McError` the caller sees, and of
  * that error into the outcome of the request record.
  */
-import {
-  AbortedError,
-  isMcError,
-  NetworkError,
-  TimeoutError,
-  type McError,
-} from '../errors/errors.js';
+import { isMcError, NetworkError, type McError } from '../errors/errors.js';
 import type { RequestOutcome } from './types.js';
 
 /** Name, code and message of an error: what may be kept as a cause, never the request options. */
@@ -64,32 +58,26 @@ export function findNetworkCode(error: unknown): string {
 }
 
 export interface FailureContext {
-  /** Fired when the request's own deadline passed. */
-  deadline: AbortSignal;
-  timeoutMs: number;
-  /** The caller's signal. */
-  signal: AbortSignal | undefined;
+  /** The request's deadline; once aborted, its reason is the error whatever undici threw. */
+  deadline: { aborted: boolean; reason: McError | undefined };
   /** Method and sanitised URL, for the message. */
   description: string;
 }
 
 /** Turns anything thrown during a request into an `McError`. */
 export function toMcError(error: unknown, context: FailureContext): McError {
+  if (context.deadline.aborted && context.deadline.reason !== undefined) {
+    return context.deadline.reason;
+  }
+
   if (isMcError(error)) {
     return error;
   }
 
-  const cause = reduceError(error);
-  if (context.deadline.aborted) {
-    return new TimeoutError(context.timeoutMs, { cause });
-  }
-
-  if (context.signal?.aborted === true) {
-    return new AbortedError('Request aborted.', { cause });
-  }
-
   const networkCode = findNetworkCode(error);
-  return new NetworkError(networkCode, `${context.description} failed: ${networkCode}`, { cause });
+  return new NetworkError(networkCode, `${context.description} failed: ${networkCode}`, {
+    cause: reduceError(error),
+  });
 }
 
 const OUTCOME_BY_CODE: Partial<Record<McError['code'], RequestOutcome>> = {

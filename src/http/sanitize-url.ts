@@ -46,6 +46,10 @@ export function sanitizeUrlForLog(rawUrl: string | URL): string {
     return '[invalid URL]';
   }
 
+  if (url.username === '' && url.password === '' && url.search === '' && url.hash === '') {
+    return url.href;
+  }
+
   url.username = '';
   url.password = '';
   url.hash = '';

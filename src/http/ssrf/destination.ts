@@ -5,7 +5,7 @@
  */
 import { NetworkError, SsrfViolationError } from '../../errors/errors.js';
 import { resolveWithTimeout } from '../resolve.js';
-import type { Resolver } from '../types.js';
+import type { ResolvedAddress, Resolver } from '../types.js';
 import { parseCanonicalAddress } from './classify.js';
 import {
   isMetadataHostName,
@@ -68,19 +68,80 @@ function judgeUrlShape(url: URL): DestinationVerdict | undefined {
   return undefined;
 }
 
-async function resolveHost(
-  host: string,
-  resolver: Resolver,
-): Promise<Array<{ address: string; family: 4 | 6 }>> {
-  // The WHATWG parser already rewrote every IPv4 spelling (octal, hex, short forms) to
-  // dotted decimal, so a literal is recognised here and never sent to DNS.
-  const literal = parseCanonicalAddress(host);
-  if (literal !== undefined) {
-    return [{ address: host, family: literal.kind() === 'ipv4' ? 4 : 6 }];
+/** The first step of judging a URL: a verdict already, or a host name that needs DNS. */
+export type HostJudgement = { verdict: DestinationVerdict } | { resolve: string };
+
+/**
+ * Judges everything that needs no DNS: the URL's shape, metadata names and IP literals.
+ * The WHATWG parser already rewrote every IPv4 spelling (octal, hex, short forms) to
+ * dotted decimal, so a literal is recognised here and never sent to DNS.
+ */
+export function judgeWithoutDns(url: URL, policy: EgressPolicy): HostJudgement {
+  const shapeVerdict = judgeUrlShape(url);
+  if (shapeVerdict !== undefined) {
+    return { verdict: shapeVerdict };
   }
 
+  const host = normaliseHostName(url.hostname);
+  const literal = parseCanonicalAddress(host);
+  if (literal === undefined) {
+    return { resolve: host };
+  }
+
+  return {
+    verdict: judgeAnswers(
+      host,
+      [{ address: host, family: literal.kind() === 'ipv4' ? 4 : 6 }],
+      policy,
+    ),
+  };
+}
+
+/** Judges every DNS answer; the first one that passes is the only one ever connected to. */
+export function judgeAnswers(
+  host: string,
+  answers: ResolvedAddress[],
+  policy: EgressPolicy,
+): DestinationVerdict {
+  let firstRefusal: DestinationVerdict | undefined;
+
+  for (const answer of answers) {
+    const verdict = judgeAddress(answer.address, policy);
+    if (verdict.allowed) {
+      return {
+        allowed: true,
+        verdict: 'allow',
+        host,
+        address: answer.address,
+        family: answer.family,
+        reason: verdict.reason,
+      };
+    }
+
+    firstRefusal ??= {
+      allowed: false,
+      verdict: verdict.verdict,
+      host,
+      address: answer.address,
+      reason: verdict.reason,
+    };
+  }
+
+  return (
+    firstRefusal ?? {
+      allowed: false,
+      verdict: 'deny:invalid',
+      host,
+      reason: 'DNS returned no address',
+    }
+  );
+}
+
+/** Resolves `host`, turning resolver failures into `NetworkError` with the system code. */
+export async function resolveHost(host: string, resolver: Resolver): Promise<ResolvedAddress[]> {
+  let answers: ResolvedAddress[];
   try {
-    return await resolveWithTimeout(resolver, host);
+    answers = await resolveWithTimeout(resolver, host);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     const networkCode = typeof code === 'string' ? code : 'ENOTFOUND';
@@ -88,6 +149,12 @@ async function resolveHost(
       cause: { name: (error as Error).name, code: networkCode, message: (error as Error).message },
     });
   }
+
+  if (answers.length === 0) {
+    throw new NetworkError('ENOTFOUND', `DNS lookup of ${host} returned no address`);
+  }
+
+  return answers;
 }
 
 /**
@@ -111,44 +178,12 @@ export async function evaluateDestination(
     };
   }
 
-  const shapeVerdict = judgeUrlShape(url);
-  if (shapeVerdict !== undefined) {
-    return shapeVerdict;
+  const judgement = judgeWithoutDns(url, policy);
+  if ('verdict' in judgement) {
+    return judgement.verdict;
   }
 
-  const host = normaliseHostName(url.hostname);
-  const answers = await resolveHost(host, resolver);
-  if (answers.length === 0) {
-    throw new NetworkError('ENOTFOUND', `DNS lookup of ${host} returned no address`);
-  }
-
-  // Every answer is judged; the first one that passes is the only one ever connected to.
-  const verdicts = answers.map((answer) => ({
-    answer,
-    verdict: judgeAddress(answer.address, policy),
-  }));
-  const accepted = verdicts.find((entry) => entry.verdict.allowed);
-  if (accepted !== undefined) {
-    const { answer, verdict } = accepted;
-    return {
-      allowed: true,
-      verdict: 'allow',
-      host,
-      address: answer.address,
-      family: answer.family,
-      reason: verdict.reason,
-    };
-  }
-
-  const first = verdicts[0]!;
-  const verdict = first.verdict as Extract<typeof first.verdict, { allowed: false }>;
-  return {
-    allowed: false,
-    verdict: verdict.verdict,
-    host,
-    address: first.answer.address,
-    reason: verdict.reason,
-  };
+  return judgeAnswers(judgement.resolve, await resolveHost(judgement.resolve, resolver), policy);
 }
 
 export interface PinnedDestination {
@@ -157,13 +192,8 @@ export interface PinnedDestination {
   family: 4 | 6;
 }
 
-/** Like `evaluateDestination`, but throws `SsrfViolationError` for a refusal. */
-export async function selectDestination(
-  url: URL,
-  policy: EgressPolicy,
-  resolver: Resolver,
-): Promise<PinnedDestination> {
-  const verdict = await evaluateDestination(url, policy, resolver);
+/** Returns the destination to pin, or throws `SsrfViolationError` for a refusal. */
+export function requireAllowed(verdict: DestinationVerdict): PinnedDestination {
   if (!verdict.allowed) {
     throw new SsrfViolationError(
       verdict.host,

@@ -40,8 +40,31 @@ function describe(classification: AddressClassification): string {
   return `${classification.embedding} IPv6 address embedding ${classification.embeddedIpv4} (${classification.range})`;
 }
 
+// Verdicts are pure functions of address and policy, so repeated requests to the same
+// Core skip the parsing. Cleared when full, which bounds memory for long runs.
+const VERDICT_CACHE_SIZE = 512;
+const verdictCache: Record<EgressPolicy, Map<string, AddressVerdict>> = {
+  core: new Map(),
+  public: new Map(),
+};
+
 /** Judges one address (canonical IPv4 or IPv6 text) under `policy`. */
 export function judgeAddress(address: string, policy: EgressPolicy): AddressVerdict {
+  const cache = verdictCache[policy];
+  const cached = cache.get(address);
+  if (cached !== undefined) {
+    return cached;
+  }
+
+  const verdict = judgeUncached(address, policy);
+  if (cache.size >= VERDICT_CACHE_SIZE) {
+    cache.clear();
+  }
+  cache.set(address, verdict);
+  return verdict;
+}
+
+function judgeUncached(address: string, policy: EgressPolicy): AddressVerdict {
   const classification = classifyAddress(address);
   const reason = describe(classification);
 
