@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -22,7 +22,7 @@ import type { CommandIO } from '../../src/cli/io.js';
 import { homePaths, type HomePaths } from '../../src/config/paths.js';
 import { hasCode } from '../../src/errors/errors.js';
 import { coreFiles } from '../../src/server/core-files.js';
-import { readCoreRuntime, stopCoreDaemon } from '../../src/server/runtime.js';
+import { readCoreRuntime, startCoreDaemon, stopCoreDaemon } from '../../src/server/runtime.js';
 import { systemClock } from '../../src/util/clock.js';
 import { call } from './http.js';
 
@@ -195,6 +195,48 @@ describe('mc core start, status, stop', () => {
     expect(health.status).toBe(200);
     expect(io.out().trim()).toBe(runtime.url);
     expect(existsSync(coreFiles(paths).runtime)).toBe(false);
+  });
+});
+
+describe('daemon runtime', () => {
+  test('stop falls back to SIGKILL', async () => {
+    const paths = freshHome();
+    const stubborn = spawn(
+      process.execPath,
+      ['-e', "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000); console.log('ready')"],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    await new Promise((resolve) => stubborn.stdout?.once('data', resolve));
+    const exited = new Promise((resolve) =>
+      stubborn.once('exit', (_code, signal) => resolve(signal)),
+    );
+    mkdirSync(paths.coreDir, { recursive: true });
+    writeFileSync(
+      coreFiles(paths).runtime,
+      JSON.stringify({ pid: stubborn.pid, port: 1, url: 'http://127.0.0.1:1', startedAt: 'x' }),
+    );
+
+    const stopped = await stopCoreDaemon(paths, { timeoutMs: 200 });
+
+    expect(stopped?.pid).toBe(stubborn.pid);
+    expect(await exited).toBe('SIGKILL');
+    expect(existsSync(coreFiles(paths).runtime)).toBe(false);
+  });
+
+  test('start gives up on an entry that never listens', async () => {
+    const paths = freshHome();
+    const entry = join(paths.home, 'silent.mjs');
+    writeFileSync(entry, "console.log('starting'); setInterval(() => {}, 1000);\n");
+
+    const start = startCoreDaemon({ paths, serverEntry: entry, timeoutMs: 500 });
+
+    await expect(start).rejects.toSatisfy(
+      (error) =>
+        hasCode(error, 'CORE_START_FAILED') &&
+        /did not listen within 500 ms/.test((error as Error).message) &&
+        /starting/.test((error as Error).message),
+    );
+    expect(readCoreRuntime(paths)).toBeUndefined();
   });
 });
 
