@@ -86,13 +86,16 @@ export function createCommandContext(options: ContextOptions): CommandContext {
     options.sharedRetryBudget === false
       ? undefined
       : io.clock.now() + resolveRetryPolicy(options.retryPolicy).budgetMs;
-  const invoke: ResilientInvoker = (operation, { idempotent }) =>
+  const invoke: ResilientInvoker = (operation, { idempotent, retryableStatuses }) =>
     callWithResilience(circuit, operation, {
       clock: io.clock,
       random: options.random ?? cryptoRandom,
       signal: io.signal,
       idempotent,
-      policy: options.retryPolicy,
+      policy: {
+        ...options.retryPolicy,
+        ...(retryableStatuses === undefined ? {} : { retryableStatuses }),
+      },
       deadline,
       onRetry: (event) => {
         trace.attempts = event.attempt;

@@ -34,11 +34,12 @@ export interface Requester {
 
 /**
  * Runs one logical call with retries and the circuit breaker. `idempotent` says the
- * call may be repeated after the server might have acted on it.
+ * call may be repeated after the server might have acted on it; `retryableStatuses`
+ * narrows the statuses retried for this call.
  */
 export type ResilientInvoker = <T>(
   operation: (attempt: number, signal: AbortSignal) => Promise<T>,
-  options: { idempotent: boolean },
+  options: { idempotent: boolean; retryableStatuses?: readonly number[] },
 ) => Promise<T>;
 
 export interface CoreClientOptions {
@@ -68,7 +69,10 @@ interface CallSpec<S extends z.ZodType> {
   json?: unknown;
   schema: S;
   idempotent: boolean;
+  retryableStatuses?: readonly number[];
 }
+
+const STATS_RETRYABLE_STATUSES = [408, 429, 502, 503, 504] as const;
 
 export class CoreClient {
   readonly baseUrl: string;
@@ -114,12 +118,17 @@ export class CoreClient {
     });
   }
 
+  /**
+   * Deployed Cores answer this route with a deterministic 500, so a 500 here is not
+   * retried: the caller falls back to computing the figures from the session list.
+   */
   async getStats(): Promise<SessionStats> {
     return this.#call({
       method: 'GET',
       path: '/v1/sessions/stats/summary',
       schema: sessionStatsSchema,
       idempotent: true,
+      retryableStatuses: STATS_RETRYABLE_STATUSES,
     });
   }
 
@@ -169,7 +178,7 @@ export class CoreClient {
         this.#rateLimit.observe(response.headers);
         return this.#parse(spec, url, response);
       },
-      { idempotent: spec.idempotent },
+      { idempotent: spec.idempotent, retryableStatuses: spec.retryableStatuses },
     );
   }
 

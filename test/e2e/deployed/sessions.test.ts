@@ -156,7 +156,13 @@ describe('listing and statistics on the deployed Core', () => {
     expect(report['total_messages']).toBe(60);
     expect(report['active_sessions_24h']).toBe(12);
     expect(report['active_sessions_7d']).toBe(12);
+    // The deployed Core's 500 there is deterministic: asking again only delays the fallback.
+    const statsRequests = core.requests.filter(
+      (request) => request.path === '/v1/sessions/stats/summary',
+    );
+    expect(statsRequests).toHaveLength(1);
   });
+
   it('session stats reports hidden sessions', async () => {
     const core = await deployedCore();
     addHiddenBehindChattySession(core);

@@ -41,6 +41,7 @@ const journalEntrySchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('archived'),
     batch: z.number().int(),
+    ids: z.array(z.string()),
     archiveBytes: z.number().int(),
   }),
   z.object({ type: z.literal('deleting'), batch: z.number().int(), ids: z.array(z.string()) }),
@@ -67,8 +68,8 @@ export interface JournalState {
   inFlight: { batch: number; ids: string[] } | undefined;
   /** Archive size after the last batch recorded as archived. */
   archiveBytes: number | undefined;
-  /** Batches whose sessions are in the archive. */
-  archived: Set<number>;
+  /** Sessions in the archive, by batch. */
+  archived: Map<number, string[]>;
 }
 
 export class CleanupJournal {
@@ -137,7 +138,7 @@ function readJournal(file: string): JournalState | undefined {
     done: new Map(),
     inFlight: undefined,
     archiveBytes: undefined,
-    archived: new Set(),
+    archived: new Map(),
   };
   for (const entry of entries.slice(1)) {
     applyEntry(state, entry);
@@ -149,7 +150,7 @@ function readJournal(file: string): JournalState | undefined {
 function applyEntry(state: JournalState, entry: JournalEntry): void {
   switch (entry.type) {
     case 'archived':
-      state.archived.add(entry.batch);
+      state.archived.set(entry.batch, entry.ids);
       state.archiveBytes = entry.archiveBytes;
       break;
     case 'deleting':

@@ -73,8 +73,8 @@ export async function executeBatches(
       }
       const outcome =
         state.inFlight?.batch === index
-          ? await settleInFlight(run, index, batch)
-          : await runBatch(run, index, batch, state.archived.has(index));
+          ? await settleInFlight(run, index, batch, state.inFlight.ids)
+          : await runBatch(run, index, batch, state.archived.get(index));
       journal.record(outcome);
       state.done.set(index, outcome);
       run.progress.advance(batch.length);
@@ -105,21 +105,36 @@ function splitBatches(sessions: PlannedSession[], size: number): PlannedSession[
   return batches;
 }
 
+/**
+ * Runs one batch. `archivedIds` is set when an earlier, interrupted run already
+ * archived this batch: only those sessions may then be deleted, since the others were
+ * left out of the archive for a reason.
+ */
 async function runBatch(
   run: RunState,
   index: number,
   batch: PlannedSession[],
-  alreadyArchived: boolean,
+  archivedIds: string[] | undefined,
 ): Promise<BatchOutcome> {
   const activeAgain = await findActiveAgain(run, batch);
-  let candidates = batch.filter((session) => !activeAgain.has(session.id));
   const skipped = [...activeAgain].map((id) => ({ id, reason: 'active again since the plan' }));
+  let candidates = batch.filter((session) => !activeAgain.has(session.id));
 
-  if (run.archive !== undefined && !alreadyArchived) {
-    const archived = await archiveBatch(run, candidates);
+  if (run.archive !== undefined) {
+    const archived =
+      archivedIds === undefined
+        ? await archiveBatch(run, candidates)
+        : splitArchived(candidates, archivedIds);
     skipped.push(...archived.skipped);
     candidates = archived.kept;
-    run.journal.record({ type: 'archived', batch: index, archiveBytes: run.archive.size });
+    if (archivedIds === undefined) {
+      run.journal.record({
+        type: 'archived',
+        batch: index,
+        ids: candidates.map((session) => session.id),
+        archiveBytes: run.archive.size,
+      });
+    }
   }
 
   const ids = candidates.map((session) => session.id);
@@ -127,6 +142,19 @@ async function runBatch(
   const result = await deleteIds(run, ids);
 
   return { type: 'done', batch: index, ...result, skipped };
+}
+
+function splitArchived(
+  candidates: PlannedSession[],
+  archivedIds: string[],
+): { kept: PlannedSession[]; skipped: Array<{ id: string; reason: string }> } {
+  const archived = new Set(archivedIds);
+  return {
+    kept: candidates.filter((session) => archived.has(session.id)),
+    skipped: candidates
+      .filter((session) => !archived.has(session.id))
+      .map((session) => ({ id: session.id, reason: 'left out of the archive' })),
+  };
 }
 
 /**
@@ -230,18 +258,21 @@ async function deleteOneByOne(run: RunState, ids: string[]): Promise<DeleteResul
 }
 
 /**
- * The deletion of this batch was sent but its outcome never recorded. Sessions the
- * Core still has are deleted now; those it no longer has were deleted by that request.
+ * The deletion of this batch was sent but its outcome never recorded. Of the ids that
+ * request carried, those the Core still has are deleted now, and those it no longer
+ * has were deleted by it. Sessions of the batch it did not carry had been skipped.
  */
 async function settleInFlight(
   run: RunState,
   index: number,
   batch: PlannedSession[],
+  sentIds: string[],
 ): Promise<BatchOutcome> {
+  const sent = new Set(sentIds);
   const stillThere: string[] = [];
   const alreadyGone: string[] = [];
-  for (const session of batch) {
-    ((await sessionExists(run.client, session.id)) ? stillThere : alreadyGone).push(session.id);
+  for (const id of sentIds) {
+    ((await sessionExists(run.client, id)) ? stillThere : alreadyGone).push(id);
   }
 
   run.journal.record({ type: 'deleting', batch: index, ids: stillThere });
@@ -252,7 +283,9 @@ async function settleInFlight(
     deleted: [...alreadyGone, ...result.deleted],
     failed: result.failed,
     memoriesDeleted: result.memoriesDeleted,
-    skipped: [],
+    skipped: batch
+      .filter((session) => !sent.has(session.id))
+      .map((session) => ({ id: session.id, reason: 'skipped before the interruption' })),
   };
 }
 

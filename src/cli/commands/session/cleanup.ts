@@ -174,7 +174,7 @@ async function planAndRun(
     done: new Map(),
     inFlight: undefined,
     archiveBytes: undefined,
-    archived: new Set(),
+    archived: new Map(),
   };
 
   const totals = await executeBatches(state, journal, context.client, io);
