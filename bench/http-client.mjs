@@ -8,8 +8,8 @@ import { Agent, request } from 'undici';
 
 import { createSecureClient } from '../dist/http/index.js';
 
-const REQUESTS_PER_SIDE = Number(process.argv[2] ?? 6000);
-const BATCH = 200;
+const REQUESTS_PER_SIDE = Number(process.argv[2] ?? 12000);
+const BATCH = 100;
 const WARMUP = 500;
 
 // A typical small Core answer: one session summary.

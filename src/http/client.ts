@@ -17,7 +17,7 @@ import {
   MIN_TIMEOUT_MS,
 } from './defaults.js';
 import { outcomeOf, toMcError } from './failures.js';
-import { validateHeaders } from './headers.js';
+import { validateHeaderValue, validateHeaders } from './headers.js';
 import {
   createDefaultConnector,
   createPinnedConnector,
@@ -116,7 +116,8 @@ function parseRequestUrl(rawUrl: string): URL {
 
 function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<string, string> {
   const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value !== undefined) {
       flat[name] = Array.isArray(value) ? value.join(', ') : value;
     }
@@ -127,6 +128,8 @@ function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<str
 
 /** Mutable state of one `request()` call, read by its record. */
 interface Exchange {
+  /** The parsed request URL, once it parsed. */
+  requestUrl?: URL;
   status?: number;
   host?: string;
   address?: string;
@@ -228,11 +231,10 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
 
   function buildFirstHop(request: HttpRequest): Hop {
     const url = parseRequestUrl(request.url);
-    const correlation = validateHeaders({
-      [CORRELATION_ID_HEADER]: request.correlationId ?? settings.correlationId,
-    });
-    const caller = validateHeaders(request.headers, 2);
-    const headers: Record<string, string> = { ...caller, ...correlation };
+    const headers = validateHeaders(request.headers, 2);
+    const correlationId = request.correlationId ?? settings.correlationId;
+    validateHeaderValue(CORRELATION_ID_HEADER, correlationId);
+    headers[CORRELATION_ID_HEADER] = correlationId;
 
     let body: string | undefined;
     if (request.json !== undefined) {
@@ -257,7 +259,7 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
       time: new Date(started).toISOString(),
       correlationId: request.correlationId ?? settings.correlationId,
       method: request.method,
-      url: sanitizeUrlForLog(request.url),
+      url: sanitizeUrlForLog(exchange.requestUrl ?? request.url),
       attempt: request.attempt ?? 1,
       durationMs: settings.clock.now() - started,
       outcome:
@@ -294,7 +296,9 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
     const deadline = new Deadline(timeoutMs, request.signal);
 
     try {
-      const response = await exchangeWithRedirects(buildFirstHop(request), deadline, exchange);
+      const firstHop = buildFirstHop(request);
+      exchange.requestUrl = firstHop.url;
+      const response = await exchangeWithRedirects(firstHop, deadline, exchange);
       emitRecord(request, started, exchange, undefined);
       return response;
     } catch (error) {

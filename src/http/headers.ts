@@ -49,6 +49,11 @@ function validateName(name: string): void {
     throw new HeaderValidationError(name, 'name is not an RFC 9110 token');
   }
 
+  // A valid token, but no real header, and as a plain object key it would set the prototype.
+  if (name === '__proto__') {
+    throw new HeaderValidationError(name, 'name is reserved');
+  }
+
   if (CLIENT_MANAGED_HEADERS.has(name.toLowerCase())) {
     throw new HeaderValidationError(
       name,
@@ -57,7 +62,8 @@ function validateName(name: string): void {
   }
 }
 
-function validateValue(name: string, value: unknown): void {
+/** Throws `HeaderValidationError` unless `value` may be sent as the value of header `name`. */
+export function validateHeaderValue(name: string, value: unknown): void {
   if (typeof value !== 'string') {
     throw new HeaderValidationError(name, `value must be a string, got ${typeof value}`);
   }
@@ -91,25 +97,28 @@ export function validateHeaders(
   headers: Record<string, string> | undefined,
   reservedCount = 0,
 ): Record<string, string> {
-  const validated: Record<string, string> = Object.create(null) as Record<string, string>;
-  const entries = headers === undefined ? [] : Object.entries(headers);
+  const validated: Record<string, string> = {};
+  let count = reservedCount;
 
-  if (entries.length + reservedCount > MAX_HEADER_COUNT) {
-    throw new HeaderValidationError(
-      `(${entries.length} headers)`,
-      `more than ${MAX_HEADER_COUNT} headers`,
-    );
-  }
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) {
+      continue;
+    }
 
-  for (const [name, value] of entries) {
+    count += 1;
+    if (count > MAX_HEADER_COUNT) {
+      throw new HeaderValidationError(name, `more than ${MAX_HEADER_COUNT} headers`);
+    }
+
+    const value = headers[name];
     validateName(name);
-    validateValue(name, value);
+    validateHeaderValue(name, value);
 
     const key = name.toLowerCase();
-    if (key in validated) {
+    if (Object.hasOwn(validated, key)) {
       throw new HeaderValidationError(name, 'header given twice with different letter case');
     }
-    validated[key] = value;
+    validated[key] = value as string;
   }
 
   return validated;

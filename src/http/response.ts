@@ -10,7 +10,10 @@ function isJsonMediaType(contentType: string | undefined): boolean {
     return true;
   }
 
-  const mediaType = contentType.split(';', 1)[0]!.trim().toLowerCase();
+  const parameters = contentType.indexOf(';');
+  const mediaType = (parameters === -1 ? contentType : contentType.slice(0, parameters))
+    .trim()
+    .toLowerCase();
   return mediaType === 'application/json' || mediaType.endsWith('+json');
 }
 

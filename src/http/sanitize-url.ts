@@ -39,6 +39,16 @@ function isSecretParameter(name: string): boolean {
  * itself hold a secret.
  */
 export function sanitizeUrlForLog(rawUrl: string | URL): string {
+  const hasNothingToHide = (candidate: URL): boolean =>
+    candidate.username === '' &&
+    candidate.password === '' &&
+    candidate.search === '' &&
+    candidate.hash === '';
+  if (rawUrl instanceof URL && hasNothingToHide(rawUrl)) {
+    return rawUrl.href;
+  }
+
+  // Parsed again even when given a URL, so the caller's object is never modified.
   let url: URL;
   try {
     url = new URL(rawUrl.toString());
@@ -46,7 +56,7 @@ export function sanitizeUrlForLog(rawUrl: string | URL): string {
     return '[invalid URL]';
   }
 
-  if (url.username === '' && url.password === '' && url.search === '' && url.hash === '') {
+  if (hasNothingToHide(url)) {
     return url.href;
   }
 

@@ -58,6 +58,7 @@ const BAD_NAMES: Array<[label: string, name: string]> = [
   ['transfer-encoding', 'transfer-encoding'],
   ['connection', 'Connection'],
   ['upgrade', 'Upgrade'],
+  ['__proto__', '__proto__'],
 ];
 
 const GOOD_HEADERS: Array<[name: string, value: string]> = [
@@ -104,6 +105,13 @@ describe('validateHeaders', () => {
     );
 
     expect(hasCode(rejection(headers), 'HEADER_VALIDATION_FAILED')).toBe(true);
+  });
+
+  it('returns a plain object whose prototype is untouched', () => {
+    const validated = validateHeaders({ 'X-A': '1' });
+
+    expect(Object.getPrototypeOf(validated)).toBe(Object.prototype);
+    expect(Object.keys(validated)).toEqual(['x-a']);
   });
 
   it('rejects a non-string value', () => {

@@ -6,7 +6,6 @@
 import { NetworkError, SsrfViolationError } from '../../errors/errors.js';
 import { resolveWithTimeout } from '../resolve.js';
 import type { ResolvedAddress, Resolver } from '../types.js';
-import { parseCanonicalAddress } from './classify.js';
 import {
   isMetadataHostName,
   judgeAddress,
@@ -83,18 +82,25 @@ export function judgeWithoutDns(url: URL, policy: EgressPolicy): HostJudgement {
   }
 
   const host = normaliseHostName(url.hostname);
-  const literal = parseCanonicalAddress(host);
-  if (literal === undefined) {
+  const family = ipLiteralFamily(host);
+  if (family === undefined) {
     return { resolve: host };
   }
 
-  return {
-    verdict: judgeAnswers(
-      host,
-      [{ address: host, family: literal.kind() === 'ipv4' ? 4 : 6 }],
-      policy,
-    ),
-  };
+  return { verdict: judgeAnswers(host, [{ address: host, family }], policy) };
+}
+
+// After WHATWG parsing, an IPv6 host is the only kind with a colon, and an IPv4 host is
+// always four dotted decimals: a name spelled like that would have parsed as IPv4.
+// The address itself is checked by `judgeAddress`, whose verdicts are cached.
+const DOTTED_DECIMAL = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+function ipLiteralFamily(host: string): 4 | 6 | undefined {
+  if (host.includes(':')) {
+    return 6;
+  }
+
+  return DOTTED_DECIMAL.test(host) ? 4 : undefined;
 }
 
 /** Judges every DNS answer; the first one that passes is the only one ever connected to. */
