@@ -16,7 +16,7 @@ export const DEFAULT_MC_TIMEOUT_MS = 20_000;
 export interface McRunOptions {
   /** Value of `MASTERCLAW_HOME`. */
   home: string;
-  /** Extra variables, applied last; `undefined` removes a variable. */
+  /** Extra variables, applied last. A value of `undefined` removes the variable. */
   env?: Record<string, string | undefined>;
   /** Written to stdin, which is then closed. Default: stdin closed at once. */
   input?: string;
@@ -44,7 +44,7 @@ export async function runMc(args: readonly string[], options: McRunOptions): Pro
   const stderr: Buffer[] = [];
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-  // A command that exits without reading stdin closes the pipe under us; that is not a failure.
+  // A command that exits without reading stdin closes the pipe, which is not a failure.
   child.stdin.on('error', () => undefined);
   child.stdin.end(options.input ?? '');
 

@@ -20,7 +20,7 @@ let daemonPid: number | undefined;
 
 afterAll(async () => {
   await runMc(['core', 'stop'], { home });
-  // The daemon is this test's own child; make sure it is gone even if `stop` failed.
+  // The daemon was started by this test, so it must not outlive it even when `stop` failed.
   if (daemonPid !== undefined && isAlive(daemonPid)) {
     process.kill(daemonPid, 'SIGKILL');
   }

@@ -80,12 +80,12 @@ export function lastActiveOf(spec: SessionSpec): number {
   return spec.start + ((spec.messages ?? 1) - 1) * (spec.gapMs ?? 10 * MINUTE_MS);
 }
 
-/** The Core's naive-UTC form of a time: `2026-03-01T12:30:05.123000`. */
+/** Formats a time the way the Core does, naive UTC: `2026-03-01T12:30:05.123000`. */
 export function coreTime(epochMs: number): string {
   return `${new Date(epochMs).toISOString().slice(0, 23)}000`;
 }
 
-/** The form of a time in `mc`'s tables and message headers: `2026-03-01 12:30:05 UTC`. */
+/** Formats a time the way `mc` tables and message headers do: `2026-03-01 12:30:05 UTC`. */
 export function tableTime(epochMs: number): string {
   const iso = new Date(epochMs).toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
@@ -95,7 +95,7 @@ export function exitCode(name: ExitCodeName): number {
   return exitCodeOf(name);
 }
 
-/** Creates an empty temporary folder; `removeTempDirs` deletes every one made so far. */
+/** Creates an empty temporary folder, which `removeTempDirs` deletes later. */
 export function makeTempDir(prefix = 'mc-e2e-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   tempDirs.push(dir);
@@ -110,7 +110,7 @@ export function removeTempDirs(): void {
   }
 }
 
-/** Every file below `dir`, as paths relative to it, sorted. */
+/** Lists every file below `dir`, as sorted paths relative to it. */
 export function listFiles(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
@@ -118,7 +118,7 @@ export function listFiles(dir: string): string[] {
     .sort();
 }
 
-/** Session ids the Core holds, sorted. */
+/** Lists the session ids stored in the Core, sorted. */
 export function storedSessionIds(store: CoreStore): string[] {
   return store
     .listSessions({ limit: 1_000_000, offset: 0 })

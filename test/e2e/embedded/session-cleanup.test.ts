@@ -187,7 +187,7 @@ describe('session cleanup --archive', () => {
   });
 });
 
-/** Summaries and messages of the sessions, without memory ids (an import makes new ones). */
+/** Reads the sessions' summaries and messages without message ids, because an import assigns new ones. */
 function snapshot(sessionIds: string[]): unknown {
   return sessionIds.map((sessionId) => ({
     summary: core.store.getSession(sessionId),

@@ -169,7 +169,7 @@ describe('session export and import', () => {
   });
 });
 
-/** The session's stored messages without memory ids, which a re-import gives anew. */
+/** Reads the session's stored messages without their ids, because an import assigns new ones. */
 function storedHistory(sessionId: string): unknown[] {
   return core.store
     .sessionHistory(sessionId, { limit: 1000, offset: 0 })
