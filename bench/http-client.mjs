@@ -12,7 +12,7 @@ const REQUESTS_PER_SIDE = Number(process.argv[2] ?? 12000);
 const BATCH = 100;
 const WARMUP = 500;
 
-// A typical small Core answer: one session summary.
+// A typical small Core response: one session summary.
 const PAYLOAD = JSON.stringify({
   id: 'sess_0123456789abcdef',
   title: 'Benchmark session',

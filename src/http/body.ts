@@ -148,8 +148,8 @@ function dropPollutingKeys(this: unknown, key: string, value: unknown): unknown 
  * Throws `SyntaxError` for text that is not JSON.
  */
 export function parseJsonSafely(text: string): unknown {
-  // A key can only decode to one of the three words if the text spells it out or uses a
-  // \u escape; without either, the reviver would drop nothing, so plain parsing is equivalent.
+  // A key decodes to one of the three words only if the text spells it out or uses a \u
+  // escape. Without either, the reviver would drop nothing, so plain parsing is equivalent.
   if (!MAY_POLLUTE.test(text)) {
     return JSON.parse(text) as unknown;
   }

@@ -1,5 +1,5 @@
 /**
- * Translation of whatever a request threw into the `McError` the caller sees, and of
+ * Translation of whatever a request threw into the `McError` thrown to the caller, and of
  * that error into the outcome of the request record.
  */
 import { isMcError, NetworkError, type McError } from '../errors/errors.js';

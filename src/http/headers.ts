@@ -4,9 +4,9 @@
  */
 import { HeaderValidationError } from '../errors/errors.js';
 
-/** Longest header name accepted, in characters. */
+/** Maximum header name length, in characters. */
 export const MAX_HEADER_NAME_LENGTH = 256;
-/** Longest header value accepted, in characters. */
+/** Maximum header value length, in characters. */
 export const MAX_HEADER_VALUE_LENGTH = 8_192;
 /** Most headers one request may carry, the client's own included. */
 export const MAX_HEADER_COUNT = 64;

@@ -1,6 +1,6 @@
 /**
- * The connector that makes DNS pinning hold: undici asks it for a socket to a host name,
- * and it connects to the address the guard judged for that name, never resolving again.
+ * The connector that makes DNS pinning hold. When undici requests a socket to a host name,
+ * it connects to the address the guard judged for that name and never resolves it again.
  */
 import { buildConnector } from 'undici';
 

@@ -47,8 +47,8 @@ function withoutHeaders(
 const BODY_HEADERS: ReadonlySet<string> = new Set(['content-type']);
 
 /**
- * Builds the request that follows a redirect. `visited` holds the method and URL of each
- * hop so far; a repeat is a loop. Throws `RedirectError` for a missing or invalid
+ * Builds the request that follows a redirect. `visited` contains the method and URL of
+ * each hop so far, and a repeat is a loop. Throws `RedirectError` for a missing or invalid
  * `Location`, a downgrade from https to http, a loop, or more than `maxRedirects` hops.
  */
 export function followRedirect(
@@ -70,7 +70,9 @@ export function followRedirect(
   }
 
   if (hop.url.protocol === 'https:' && target.protocol === 'http:') {
-    throw new RedirectError(`Redirect from ${hop.url.origin} to plain http refused`);
+    throw new RedirectError(
+      `Redirect from ${hop.url.origin} to plain http rejected (https downgrade)`,
+    );
   }
 
   if (visited.size > maxRedirects) {
@@ -94,7 +96,7 @@ export function followRedirect(
   return { method, url: target, headers, body: keepsBody ? hop.body : undefined };
 }
 
-/** The key `followRedirect` expects in `visited` for the first hop. */
+/** Returns the key `followRedirect` expects in `visited` for the first hop. */
 export function hopKey(hop: Hop): string {
   return `${hop.method} ${hop.url.href}`;
 }

@@ -19,7 +19,7 @@ function isJsonMediaType(contentType: string | undefined): boolean {
 
 /**
  * Parses the body when it is declared as JSON, or not declared at all. A declared JSON
- * body that does not parse is `InvalidResponseError` on success statuses; on error
+ * body that does not parse throws `InvalidResponseError` on success statuses. On error
  * statuses the caller still gets the response, with `body` undefined and the raw `text`.
  */
 function parseBody(status: number, contentType: string | undefined, text: string): unknown {

@@ -68,7 +68,7 @@ export interface RequestRecord {
   host?: string;
   /** Address judged or contacted last. */
   address?: string;
-  /** Why a request was refused or failed, without secrets. */
+  /** Reason for a refusal or failure, without secrets. */
   reason?: string;
 }
 

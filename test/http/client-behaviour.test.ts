@@ -22,7 +22,7 @@ interface Seen {
   remotePort: number | undefined;
 }
 
-/** A Core that records each request and answers through `route`. */
+/** Starts a Core that records each request and responds through `route`. */
 async function core(route: (seen: Seen, response: import('node:http').ServerResponse) => void) {
   const seen: Seen[] = [];
   const server = await startServer(async (request, response) => {

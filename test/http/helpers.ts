@@ -56,7 +56,7 @@ export interface ScriptedResolver {
 }
 
 /**
- * A resolver answering from `answers`. A list of lists is played in order, one list per
+ * Creates a resolver that returns addresses from `answers`. A list of lists is played in order, one list per
  * query, the last one repeating; an unknown name fails with `ENOTFOUND`.
  */
 export function scriptedResolver(answers: Record<string, string[] | string[][]>): ScriptedResolver {
@@ -134,7 +134,7 @@ export function recordingConnector(loopbackStandIns: string[] = []): RecordingCo
   return { connect, attempts };
 }
 
-/** A port on 127.0.0.1 that nothing listens on (bound, then released). */
+/** Returns a port on 127.0.0.1 that nothing listens on (bound, then released). */
 export async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -13,7 +13,7 @@ import { scriptedResolver } from './helpers.js';
 
 const A = 'allow';
 
-// Answers for the names in the corpus. 93.184.216.34 and 2606:4700::1 stand for any
+// DNS records for the names in the corpus. 93.184.216.34 and 2606:4700::1 stand for any
 // public address; the resolver is fake, so nothing is ever sent to them.
 const { resolver } = scriptedResolver({
   'public.test': ['93.184.216.34'],
@@ -325,7 +325,7 @@ function spellNumber(value: number, radix: Radix): string {
   return value.toString(10);
 }
 
-/** Every IPv4 spelling the WHATWG parser accepts: 1 to 4 parts, each in octal, decimal or hex. */
+/** Spells an IPv4 address as the WHATWG parser accepts it: 1 to 4 parts, each in octal, decimal or hex. */
 function spellIpv4(octets: number[], partCount: 1 | 2 | 3 | 4, radixes: Radix[]): string {
   const [a, b, c, d] = octets as [number, number, number, number];
   const whole = ((a << 24) >>> 0) + (b << 16) + (c << 8) + d;

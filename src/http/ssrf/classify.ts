@@ -9,7 +9,7 @@ import ipaddr from 'ipaddr.js';
 type IPv4 = ipaddr.IPv4;
 type IPv6 = ipaddr.IPv6;
 
-/** What an address is, as far as the egress policy cares. */
+/** Category of an address, as the egress policy sees it. */
 export type AddressClass =
   | 'public'
   | 'loopback'
@@ -24,7 +24,7 @@ export type AddressClass =
   | 'documentation'
   | 'invalid';
 
-/** How an IPv6 address carries an IPv4 address, when it does. */
+/** Mechanism by which an IPv6 address carries an IPv4 address. */
 export type Ipv4Embedding = 'ipv4-mapped' | 'ipv4-compatible' | 'nat64' | '6to4' | 'teredo';
 
 export interface AddressClassification {

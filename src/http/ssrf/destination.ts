@@ -41,7 +41,7 @@ function judgeUrlShape(url: URL): DestinationVerdict | undefined {
     };
   }
 
-  // Credentials in a URL would be sent to whoever the URL names and end up in logs.
+  // Credentials in a URL would be sent to the URL's host and end up in logs.
   if (url.username !== '' || url.password !== '') {
     return {
       allowed: false,
