@@ -1,5 +1,5 @@
 /** `mc session export <id>...`: full histories as JSON lines, the format of `cleanup --archive`. */
-import { writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 
 import type { CoreClient } from '../../../core-client/client.js';
 import type { CommandIO } from '../../io.js';
@@ -27,8 +27,9 @@ export async function runExport(
   io: CommandIO,
   client: CoreClient,
 ): Promise<void> {
-  const writer = options.output === undefined ? undefined : openFresh(options.output);
+  const writer = options.output === undefined ? undefined : openFresh(partialPath(options.output));
 
+  let complete = false;
   try {
     await withSpinner(io, 'Exporting sessions…', async (spinner) => {
       for (const [index, sessionId] of options.sessionIds.entries()) {
@@ -41,8 +42,12 @@ export async function runExport(
         }
       }
     });
+    complete = true;
   } finally {
     writer?.close();
+    if (writer !== undefined && options.output !== undefined) {
+      finishOutput(writer.path, options.output, complete);
+    }
   }
 
   if (options.output !== undefined) {
@@ -56,4 +61,17 @@ export async function runExport(
 function openFresh(path: string): ArchiveWriter {
   writeFileSync(path, '', { mode: 0o600 });
   return new ArchiveWriter(path);
+}
+
+/** Returns the file an export writes until it succeeds, so a failed export leaves `output` as it was. */
+function partialPath(output: string): string {
+  return `${output}.partial`;
+}
+
+function finishOutput(partial: string, output: string, complete: boolean): void {
+  if (complete) {
+    renameSync(partial, output);
+  } else {
+    rmSync(partial, { force: true });
+  }
 }
