@@ -3,6 +3,7 @@
  * a terminal or `--yes`, and an export brought back by import restores the sessions
  * with their messages and times.
  */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -155,6 +156,18 @@ describe('session export and import', () => {
       ['charlie', 3],
       ['alpha', 1],
     ]);
+  });
+
+  it('failed export leaves the output file alone', async () => {
+    const dir = makeTempDir();
+    const file = join(dir, 'sessions.jsonl');
+    writeFileSync(file, 'an earlier export\n');
+
+    const result = await mc(['session', 'export', 'alpha', 'ghost', '-o', file]);
+
+    expect(result.status).toBe(exitCode('NOT_FOUND'));
+    expect(readFileSync(file, 'utf8')).toBe('an earlier export\n');
+    expect(readdirSync(dir)).toEqual(['sessions.jsonl']);
   });
 
   it('import skips sessions that already exist', async () => {
