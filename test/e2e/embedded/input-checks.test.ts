@@ -2,6 +2,9 @@
  * Malformed session ids and option values stop `mc` with the usage exit code before
  * it sends anything: the Core's request counter stays at zero.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { runMc, type McResult } from '../../helpers/mc.js';
@@ -101,6 +104,44 @@ describe('malformed session ids', () => {
     const results = await runCases(cases);
 
     expectUsageFailures(cases, results);
+    expect(core.requestCount()).toBe(0);
+    expect(storedSessionIds(core.store)).toEqual(['kept-1', 'kept-2']);
+  });
+});
+
+describe('invalid import files', () => {
+  it('are rejected before any request', async () => {
+    const dir = makeTempDir();
+    const valid = JSON.stringify({
+      session_id: 'restored',
+      info: {
+        session_id: 'restored',
+        created_at: '2026-03-01T12:00:00',
+        last_active: '2026-03-01T12:00:00',
+        message_count: 1,
+        metadata: {},
+      },
+      messages: [],
+    });
+    const files = {
+      'not-json.jsonl': `${valid}\n{"session_id": \n`,
+      'bad-id.jsonl': `${valid}\n${valid.replaceAll('"restored"', '"../x"')}\n`,
+      'empty.jsonl': '\n\n',
+    };
+    for (const [name, text] of Object.entries(files)) {
+      writeFileSync(join(dir, name), text);
+    }
+    const cases: Case[] = [...Object.keys(files), 'missing.jsonl'].map((name) => ({
+      args: ['session', 'import', join(dir, name)],
+    }));
+
+    const results = await runCases(cases);
+
+    results.forEach((result, index) => {
+      const label = JSON.stringify(cases[index]);
+      expect(result.status, label).toBe(exitCode('USAGE'));
+      expect(result.stderr, label).toMatch(/^❌ /m);
+    });
     expect(core.requestCount()).toBe(0);
     expect(storedSessionIds(core.store)).toEqual(['kept-1', 'kept-2']);
   });
