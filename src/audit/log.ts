@@ -62,6 +62,12 @@ export interface AuditLog {
    * warning and still delivers the command's result.
    */
   append(entry: AuditEntryInput): Promise<void>;
+
+  /**
+   * Appends several entries in order under one lock, with one write and one sync:
+   * the way to record a burst of requests without a disk sync for each.
+   */
+  appendMany(entries: readonly AuditEntryInput[]): Promise<void>;
 }
 
 interface ResolvedOptions {
@@ -74,17 +80,23 @@ interface ResolvedOptions {
 export function openAuditLog(options: AuditLogOptions): AuditLog {
   const resolved = resolveOptions(options);
 
-  return {
-    async append(input) {
-      const entry = sanitizeEntry(input);
+  const appendMany = async (inputs: readonly AuditEntryInput[]): Promise<void> => {
+    const entries = inputs.map(sanitizeEntry);
+    if (entries.length === 0) {
+      return;
+    }
 
-      try {
-        ensurePrivateDir(resolved.layout.auditDir);
-        await withFileLock(resolved.layout.lockTarget, () => appendLocked(resolved, entry));
-      } catch (error) {
-        throw asWriteFailure(resolved.layout.auditDir, error);
-      }
-    },
+    try {
+      ensurePrivateDir(resolved.layout.auditDir);
+      await withFileLock(resolved.layout.lockTarget, () => appendLocked(resolved, entries));
+    } catch (error) {
+      throw asWriteFailure(resolved.layout.auditDir, error);
+    }
+  };
+
+  return {
+    append: (input) => appendMany([input]),
+    appendMany,
   };
 }
 
@@ -118,9 +130,10 @@ function asWriteFailure(auditDir: string, error: unknown): Error {
   });
 }
 
-function appendLocked(options: ResolvedOptions, entry: AuditEntryInput): void {
+function appendLocked(options: ResolvedOptions, newEntries: AuditEntryInput[]): void {
   const { layout } = options;
   const key = readOrCreateKey(layout.keyFile);
+  const [entry] = newEntries as [AuditEntryInput, ...AuditEntryInput[]];
 
   const entries: AuditEntryInput[] = [];
   let head: ChainHead;
@@ -133,7 +146,7 @@ function appendLocked(options: ResolvedOptions, entry: AuditEntryInput): void {
     }
     head = rebuildHead(layout.auditDir, 'invalid', entry, entries);
   }
-  entries.push(entry);
+  entries.push(...newEntries);
 
   const active = logFilePath(layout.auditDir, 0);
   const tail = readTail(active);

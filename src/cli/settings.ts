@@ -13,7 +13,7 @@ import {
 import { loadConfig } from '../config/load.js';
 import { homePaths, type HomePaths } from '../config/paths.js';
 import { ConfigError } from '../errors/errors.js';
-import { readCoreRuntime } from '../server/runtime.js';
+import { readCoreRuntime } from '../server/core-files.js';
 import { parseIntegerOption } from './options.js';
 
 export type CoreUrlSource = 'flag' | 'environment' | 'config' | 'embedded' | 'default';

@@ -165,6 +165,13 @@ export class CircuitBreaker {
   }
 
   async #admit(): Promise<Admission> {
+    // Reads take no lock, so the common case (a closed circuit) costs one file read;
+    // admitting on a state that another process changes a moment later is the same as
+    // having been admitted a moment earlier.
+    if ((await this.state()).kind === 'closed') {
+      return { probeId: undefined };
+    }
+
     const changes: CircuitStateChange[] = [];
 
     const decision = await this.#store.transact((circuits): Admission | { rejectUntil: number } => {
@@ -212,6 +219,10 @@ export class CircuitBreaker {
       return;
     }
 
+    if (admission.probeId === undefined && (await this.#isUnchangedBy(outcome))) {
+      return;
+    }
+
     const changes: CircuitStateChange[] = [];
     try {
       await this.#store.transact((circuits) => {
@@ -228,6 +239,19 @@ export class CircuitBreaker {
     }
 
     this.#emit(changes);
+  }
+
+  /** True when `outcome` leaves the saved state as it is, so nothing needs the lock or a write. */
+  async #isUnchangedBy(outcome: Outcome): Promise<boolean> {
+    try {
+      const state = await this.state();
+      const quietClosed = state.kind === 'closed' && state.consecutiveFailures === 0;
+      return (
+        (quietClosed && outcome !== 'failure') || (state.kind === 'closed' && outcome === 'neutral')
+      );
+    } catch {
+      return false;
+    }
   }
 
   #nextState(

@@ -34,6 +34,17 @@ describe('audit log append and verify', () => {
     expect(await verifyAuditLog({ auditDir })).toEqual({ ok: true, entries: 5, files: 1 });
   });
 
+  it('appends a batch in order', async () => {
+    const { auditDir, log } = await logWithEntries(2);
+
+    await log.appendMany([callEntry(3), callEntry(4), callEntry(5)]);
+
+    expect(await verifyAuditLog({ auditDir })).toEqual({ ok: true, entries: 5, files: 1 });
+    const entries = await readAuditEntries({ auditDir });
+    expect(entries.map((entry) => entry.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(entries.map((entry) => entry.url)).toEqual([1, 2, 3, 4, 5].map((n) => callEntry(n).url));
+  });
+
   it('verifies an empty folder', async () => {
     const { auditDir } = temporaryHome();
 
