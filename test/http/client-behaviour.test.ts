@@ -334,12 +334,19 @@ describe('secure client request records', () => {
   it('records a refused request too', async () => {
     const { server } = await core((_seen, response) => json(response, 200, {}));
     const records: RequestRecord[] = [];
-    const http = client(server, { onRecord: (record) => records.push(record) });
+    const connector = recordingConnector();
+    const http = client(server, {
+      connect: connector.connect,
+      onRecord: (record) => records.push(record),
+    });
 
     await failure(http.request({ method: 'GET', url: 'http://user:pw@169.254.169.254/' }));
+    await failure(http.request({ method: 'GET', url: 'http://169.254.169.254/latest/meta-data/' }));
     await failure(http.request({ method: 'GET', url: 'gopher://127.0.0.1/' }));
 
-    expect(records.map((record) => record.outcome)).toEqual(['refused', 'refused']);
+    expect(records.map((record) => record.outcome)).toEqual(['refused', 'refused', 'refused']);
+    expect(records[1]).toMatchObject({ host: '169.254.169.254', address: '169.254.169.254' });
+    expect(connector.attempts).toEqual([]);
     expect(JSON.stringify(records)).not.toContain('pw');
   });
 });

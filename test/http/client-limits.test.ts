@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hasCode } from '../../src/errors/errors.js';
 import { createSecureClient } from '../../src/http/index.js';
 import type { RequestRecord, SecureClient, SecureClientOptions } from '../../src/http/types.js';
-import { closedPort, startServer, type TestServer } from './helpers.js';
+import { closedPort, recordingConnector, startServer, type TestServer } from './helpers.js';
 
 const servers: TestServer[] = [];
 const clients: SecureClient[] = [];
@@ -214,9 +214,11 @@ describe('secure client network failures', () => {
   });
 
   it('reports ENOTFOUND from the resolver', async () => {
+    const connector = recordingConnector();
     const http = createSecureClient({
       coreOrigin: 'http://core.test',
       correlationId: 'corr',
+      connect: connector.connect,
       resolver: async (hostname) => {
         throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
       },
@@ -226,6 +228,7 @@ describe('secure client network failures', () => {
     const error = await failure(http.request({ method: 'GET', url: 'http://core.test/' }));
 
     expect(error).toMatchObject({ code: 'NETWORK_ERROR', networkCode: 'ENOTFOUND' });
+    expect(connector.attempts).toEqual([]);
   });
 
   it('keeps no credential in the error or its cause', async () => {
