@@ -23,6 +23,8 @@ function createDecoder(coding: string): NodeJS.ReadWriteStream | undefined {
     case 'x-gzip':
       return zlib.createGunzip();
     case 'deflate':
+      // NOTE: only zlib-wrapped deflate (RFC 9110) is decoded; a server that sends raw
+      // deflate data gets InvalidResponseError.
       return zlib.createInflate();
     case 'br':
       return zlib.createBrotliDecompress();

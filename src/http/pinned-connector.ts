@@ -8,7 +8,11 @@ import { SsrfViolationError } from '../errors/errors.js';
 import { judgeAddress, normaliseHostName, type EgressPolicy } from './ssrf/policy.js';
 import type { Connector } from './types.js';
 
-/** Judged addresses by normalised host name, for one egress policy. */
+/**
+ * Judged addresses by normalised host name, for one egress policy. NOTE: concurrent
+ * requests to one host share its pin, so a socket may go to the address another request
+ * judged; both were judged under the same policy, but a record may name the other address.
+ */
 export type AddressPins = Map<string, string>;
 
 /**
