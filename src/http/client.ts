@@ -8,6 +8,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { SsrfViolationError, type McError } from '../errors/errors.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { checkDeclaredLength, readBody, type ByteBudget } from './body.js';
+import { Deadline } from './deadline.js';
 import {
   CORRELATION_ID_HEADER,
   DEFAULT_MAX_REDIRECTS,
@@ -27,7 +28,6 @@ import { followRedirect, hopKey, isRedirectStatus, type Hop } from './redirects.
 import { buildResponse } from './response.js';
 import { systemResolver } from './resolve.js';
 import { sanitizeUrlForLog } from './sanitize-url.js';
-import { Deadline } from './deadline.js';
 import {
   judgeAnswers,
   judgeWithoutDns,
@@ -35,10 +35,12 @@ import {
   resolveHost,
   type DestinationVerdict,
 } from './ssrf/destination.js';
-import type { EgressPolicy } from './ssrf/policy.js';
+import { normaliseHostName, type EgressPolicy } from './ssrf/policy.js';
 import type {
+  HttpMethod,
   HttpRequest,
   HttpResponse,
+  RequestOutcome,
   RequestRecord,
   Resolver,
   SecureClient,
@@ -102,6 +104,19 @@ function normaliseOptions(options: SecureClientOptions): ClientSettings {
   };
 }
 
+const HTTP_METHODS: ReadonlySet<string> = new Set<HttpMethod>([
+  'GET',
+  'POST',
+  'DELETE',
+  'PUT',
+  'PATCH',
+  'HEAD',
+]);
+
+function outcomeOfStatus(status: number | undefined): RequestOutcome {
+  return status !== undefined && status >= 400 ? 'http_error' : 'ok';
+}
+
 function parseRequestUrl(rawUrl: string): URL {
   try {
     return new URL(rawUrl);
@@ -128,7 +143,7 @@ function flattenHeaders(headers: Dispatcher.ResponseData['headers']): Record<str
 
 /** Mutable state of one `request()` call, read by its record. */
 interface Exchange {
-  /** The parsed request URL, once it parsed. */
+  /** Parsed request URL; undefined when the URL did not parse. */
   requestUrl?: URL;
   status?: number;
   host?: string;
@@ -172,7 +187,7 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
   }
 
   async function sendHop(hop: Hop, policy: EgressPolicy, deadline: Deadline, exchange: Exchange) {
-    exchange.host = hop.url.hostname;
+    exchange.host = normaliseHostName(hop.url.hostname);
     exchange.address = undefined;
     const destination = requireAllowed(await judgeHop(hop, policy, deadline));
     exchange.address = destination.address;
@@ -262,12 +277,7 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
       url: sanitizeUrlForLog(exchange.requestUrl ?? request.url),
       attempt: request.attempt ?? 1,
       durationMs: settings.clock.now() - started,
-      outcome:
-        error === undefined
-          ? (exchange.status ?? 0) >= 400
-            ? 'http_error'
-            : 'ok'
-          : outcomeOf(error),
+      outcome: error === undefined ? outcomeOfStatus(exchange.status) : outcomeOf(error),
     };
     if (exchange.status !== undefined) record.status = exchange.status;
     if (error !== undefined) record.errorCode = error.code;
@@ -290,6 +300,12 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
       request.timeoutMs === undefined ? settings.timeoutMs : clampTimeout(request.timeoutMs);
     if (Number.isNaN(timeoutMs)) {
       throw new RangeError(`timeoutMs must be a number of milliseconds, got ${request.timeoutMs}`);
+    }
+
+    if (!HTTP_METHODS.has(request.method)) {
+      throw new RangeError(
+        `method must be one of ${[...HTTP_METHODS].join(', ')}, got ${JSON.stringify(request.method)}`,
+      );
     }
 
     // One deadline for DNS, connect, headers, body and every redirect.

@@ -358,6 +358,30 @@ describe('createSecureClient options', () => {
     );
   });
 
+  it('rejects an unknown method before sending', async () => {
+    const { server, seen } = await core((_seen, response) => json(response, 200, {}));
+    const http = client(server);
+
+    const error = await failure(
+      http.request({ method: 'CONNECT' as 'GET', url: `${server.origin}/` }),
+    );
+
+    expect(error).toBeInstanceOf(RangeError);
+    expect(seen).toEqual([]);
+  });
+
+  it('rejects a timeout that is not a number', async () => {
+    const { server, seen } = await core((_seen, response) => json(response, 200, {}));
+    const http = client(server);
+
+    const error = await failure(
+      http.request({ method: 'GET', url: `${server.origin}/`, timeoutMs: Number.NaN }),
+    );
+
+    expect(error).toBeInstanceOf(RangeError);
+    expect(seen).toEqual([]);
+  });
+
   it('rejects a negative size limit', () => {
     expect(() =>
       createSecureClient({
