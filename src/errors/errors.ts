@@ -51,7 +51,10 @@ export function isMcError(value: unknown): value is McError {
   return typeof value === 'object' && value !== null && MC_ERROR_BRAND in value;
 }
 
-export function hasCode<C extends McErrorCode>(value: unknown, code: C): value is McError & { code: C } {
+export function hasCode<C extends McErrorCode>(
+  value: unknown,
+  code: C,
+): value is McError & { code: C } {
   return isMcError(value) && value.code === code;
 }
 

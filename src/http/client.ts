@@ -3,12 +3,13 @@
  * validates headers, judges and pins each destination, follows redirects itself, and
  * reads the body under a size limit and one deadline.
  */
-import { Agent, type Dispatcher } from 'undici';
+import type { Agent as UndiciAgent, Dispatcher } from 'undici';
 
 import { SsrfViolationError, type McError } from '../errors/errors.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { checkDeclaredLength, readBody, type ByteBudget } from './body.js';
 import { Deadline } from './deadline.js';
+import { Agent, sendRequest } from './undici.js';
 import {
   CORRELATION_ID_HEADER,
   DEFAULT_MAX_REDIRECTS,
@@ -161,7 +162,7 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
   // Separate pools per policy, so a connection judged under the Core's wider policy is
   // never reused for a destination judged under the public one.
   const pins: Record<EgressPolicy, AddressPins> = { core: new Map(), public: new Map() };
-  const agents: Record<EgressPolicy, Agent> = {
+  const agents: Record<EgressPolicy, UndiciAgent> = {
     core: new Agent({ connect: createPinnedConnector('core', pins.core, connect) }),
     public: new Agent({ connect: createPinnedConnector('public', pins.public, connect) }),
   };
@@ -193,7 +194,7 @@ export function createSecureClient(options: SecureClientOptions): SecureClient {
     exchange.address = destination.address;
     pins[policy].set(destination.host, destination.address);
 
-    return agents[policy].request({
+    return sendRequest(agents[policy], {
       origin: hop.url.origin,
       path: hop.url.pathname + hop.url.search,
       method: hop.method,

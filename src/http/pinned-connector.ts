@@ -2,7 +2,7 @@
  * The connector that makes DNS pinning hold. When undici requests a socket to a host name,
  * it connects to the address the guard judged for that name and never resolves it again.
  */
-import { buildConnector } from 'undici';
+import { buildConnector } from './undici.js';
 
 import { SsrfViolationError } from '../errors/errors.js';
 import { judgeAddress, normaliseHostName, type EgressPolicy } from './ssrf/policy.js';

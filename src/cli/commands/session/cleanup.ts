@@ -29,7 +29,7 @@ import { collectSessionIds } from './session-ids.js';
 export const DEFAULT_CLEANUP_DAYS = 30;
 const MAX_CLEANUP_DAYS = 36_500;
 /** Sessions per bulk-delete request. */
-export const CLEANUP_BATCH_SIZE = 200;
+export const CLEANUP_BATCH_SIZE = 500;
 
 /**
  * A clean-up runs for minutes and may meet the Core's rate limit (429 with
