@@ -22,7 +22,7 @@ import {
   type SessionStats,
 } from '../contract/schemas.js';
 import { sessionIdPathSegment, sessionIdProblem } from '../contract/session-id.js';
-import { InvalidResponseError, UsageError } from '../errors/errors.js';
+import { HttpStatusError, InvalidResponseError, UsageError } from '../errors/errors.js';
 import type { HttpMethod, HttpRequest, HttpResponse } from '../http/types.js';
 import type { Clock } from '../util/clock.js';
 import { RateLimitGate } from './rate-limit-gate.js';
@@ -107,6 +107,21 @@ export class CoreClient {
       schema: sessionHistoryResponseSchema,
       idempotent: true,
     });
+  }
+
+  /**
+   * Whether the Core holds any message of the session. Deployed Cores may answer an
+   * unknown id with 200 and no messages instead of 404, so both mean "no".
+   */
+  async hasSession(sessionId: string): Promise<boolean> {
+    try {
+      return (await this.getHistory(sessionId, { limit: 1 })).total_messages > 0;
+    } catch (error) {
+      if (error instanceof HttpStatusError && error.status === 404) {
+        return false;
+      }
+      throw error;
+    }
   }
 
   async deleteSession(sessionId: string): Promise<SessionDeleteResponse> {

@@ -170,6 +170,14 @@ describe('session export and import', () => {
     expect(readdirSync(dir)).toEqual(['sessions.jsonl']);
   });
 
+  it('export to stdout with an unknown id prints nothing', async () => {
+    const result = await mc(['session', 'export', 'alpha', 'ghost']);
+
+    expect(result.status).toBe(exitCode('NOT_FOUND'));
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('Not found: ghost. Nothing was exported.');
+  });
+
   it('import skips sessions that already exist', async () => {
     const file = join(makeTempDir(), 'sessions.jsonl');
     await mc(['session', 'export', 'alpha', '-o', file]);

@@ -232,6 +232,13 @@ describe('session show', () => {
     );
   });
 
+  it('offset past the end says so', async () => {
+    const result = await mc(['session', 'show', 'long-talk', '--offset', '500']);
+
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('No messages from offset 500: the session has 120.');
+  });
+
   it('unknown id exits with not found', async () => {
     const result = await mc(['session', 'show', 'no-such-session']);
 
@@ -333,12 +340,12 @@ describe('session list --all', () => {
     const document = JSON.parse(result.stdout) as {
       sessions: Array<{ session_id: string }>;
       seen: number;
-      core_total: number;
+      total: number;
       unseen: number;
     };
     expect(new Set(document.sessions.map((session) => session.session_id)).size).toBe(1200);
     expect(document.seen).toBe(1200);
-    expect(document.core_total).toBe(1200);
+    expect(document.total).toBe(1200);
     expect(document.unseen).toBe(0);
   });
 });

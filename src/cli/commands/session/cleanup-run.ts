@@ -272,7 +272,7 @@ async function settleInFlight(
   const stillThere: string[] = [];
   const alreadyGone: string[] = [];
   for (const id of sentIds) {
-    ((await sessionExists(run.client, id)) ? stillThere : alreadyGone).push(id);
+    ((await run.client.hasSession(id)) ? stillThere : alreadyGone).push(id);
   }
 
   run.journal.record({ type: 'deleting', batch: index, ids: stillThere });
@@ -287,17 +287,6 @@ async function settleInFlight(
       .filter((session) => !sent.has(session.id))
       .map((session) => ({ id: session.id, reason: 'skipped before the interruption' })),
   };
-}
-
-async function sessionExists(client: CoreClient, sessionId: string): Promise<boolean> {
-  try {
-    return (await client.getHistory(sessionId, { limit: 1 })).total_messages > 0;
-  } catch (error) {
-    if (error instanceof HttpStatusError && error.status === 404) {
-      return false;
-    }
-    throw error;
-  }
 }
 
 function sumOutcomes(outcomes: BatchOutcome[]): CleanupTotals {

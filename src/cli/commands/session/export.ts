@@ -2,6 +2,7 @@
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 
 import type { CoreClient } from '../../../core-client/client.js';
+import { HttpStatusError } from '../../../errors/errors.js';
 import type { CommandIO } from '../../io.js';
 import { plural } from '../../render/time.js';
 import { withSpinner } from '../../spinner.js';
@@ -27,6 +28,10 @@ export async function runExport(
   io: CommandIO,
   client: CoreClient,
 ): Promise<void> {
+  // Checked first, so an unknown id fails the export before any line reaches stdout.
+  await withSpinner(io, 'Looking up sessions…', () =>
+    requireSessions(client, options.sessionIds, io),
+  );
   const writer = options.output === undefined ? undefined : openFresh(partialPath(options.output));
 
   let complete = false;
@@ -54,6 +59,24 @@ export async function runExport(
     io.stderr.write(
       `Exported ${plural(options.sessionIds.length, 'session')} to ${options.output}.\n`,
     );
+  }
+}
+
+async function requireSessions(
+  client: CoreClient,
+  sessionIds: string[],
+  io: CommandIO,
+): Promise<void> {
+  const missing: string[] = [];
+  for (const sessionId of sessionIds) {
+    if (!(await client.hasSession(sessionId))) {
+      missing.push(sessionId);
+    }
+  }
+
+  if (missing.length > 0) {
+    io.stderr.write(`Not found: ${missing.join(', ')}. Nothing was exported.\n`);
+    throw new HttpStatusError({ status: 404, method: 'GET', url: '/v1/sessions/{id}' });
   }
 }
 

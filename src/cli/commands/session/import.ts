@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 
 import { CHAT_INTERACTION_TYPE } from '../../../contract/schemas.js';
 import type { CoreClient } from '../../../core-client/client.js';
-import { HttpStatusError, UsageError } from '../../../errors/errors.js';
+import { UsageError } from '../../../errors/errors.js';
 import type { CommandIO } from '../../io.js';
 import { plural } from '../../render/time.js';
 import { withSpinner } from '../../spinner.js';
@@ -69,7 +69,7 @@ export async function runImport(
   await withSpinner(io, 'Importing sessions…', async (spinner) => {
     for (const [index, record] of records.entries()) {
       spinner.update(`Importing session ${index + 1} of ${records.length}…`);
-      if (await sessionExists(client, record.session_id)) {
+      if (await client.hasSession(record.session_id)) {
         io.stderr.write(`Session ${record.session_id} already exists; skipped.\n`);
         counts.skipped += 1;
         continue;
@@ -83,18 +83,6 @@ export async function runImport(
     `Imported ${plural(counts.imported, 'session')} (${plural(counts.messages, 'message')}); ` +
       `skipped ${counts.skipped} that already existed.\n`,
   );
-}
-
-async function sessionExists(client: CoreClient, sessionId: string): Promise<boolean> {
-  try {
-    const history = await client.getHistory(sessionId, { limit: 1 });
-    return history.total_messages > 0;
-  } catch (error) {
-    if (error instanceof HttpStatusError && error.status === 404) {
-      return false;
-    }
-    throw error;
-  }
 }
 
 async function importSession(client: CoreClient, record: ArchiveRecord): Promise<number> {

@@ -218,7 +218,7 @@ function jsonFormatter(io: CommandIO): RowFormatter {
       const tail =
         summary === undefined
           ? ''
-          : `,"seen":${summary.seen},"core_total":${summary.coreTotal},"unseen":${summary.unseen}`;
+          : `,"total":${summary.coreTotal},"seen":${summary.seen},"unseen":${summary.unseen}`;
       io.stdout.write(`\n]${tail}}\n`);
     },
   };

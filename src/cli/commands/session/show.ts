@@ -119,7 +119,9 @@ function renderView(view: SessionView, io: CommandIO): string {
   });
 
   const shownEnd = view.offset + view.messages.length;
-  if (shownEnd < view.total_messages) {
+  if (view.messages.length === 0 && view.offset > 0) {
+    lines.push(`No messages from offset ${view.offset}: the session has ${view.total_messages}.`);
+  } else if (shownEnd < view.total_messages) {
     lines.push(
       `Showing messages ${view.offset + 1}-${shownEnd} of ${view.total_messages}; use --offset ${shownEnd} or --all for more.`,
     );
