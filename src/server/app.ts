@@ -59,11 +59,13 @@ export function createCoreApp(options: CoreAppOptions): FastifyInstance {
     logger: loggerOptions(options.logger),
     genReqId: requestIdFor,
     requestIdHeader: false,
-    // The Core's routes are case-sensitive and treat `/x/` apart from `/x` (it redirects).
-    ignoreTrailingSlash: false,
-    // fastify returns 414 for a path parameter over 100 characters; an over-long session
-    // id must reach the handler, which rejects it with the Core's 400 and message.
-    maxParamLength: MAX_PATH_PARAMETER_LENGTH,
+    routerOptions: {
+      // The Core's routes are case-sensitive and treat `/x/` apart from `/x` (it redirects).
+      ignoreTrailingSlash: false,
+      // fastify returns 414 for a path parameter over 100 characters; an over-long session
+      // id must reach the handler, which rejects it with the Core's 400 and message.
+      maxParamLength: MAX_PATH_PARAMETER_LENGTH,
+    },
     frameworkErrors: answerMalformedUrl,
   });
 
