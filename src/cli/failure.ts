@@ -380,7 +380,9 @@ function describeCause(value: unknown): string {
   }
 
   const { name, code, message } = value as { name?: unknown; code?: unknown; message?: unknown };
-  const parts = [name, code, message].filter((part): part is string => typeof part === 'string' && part !== '');
+  const parts = [name, code, message].filter(
+    (part): part is string => typeof part === 'string' && part !== '',
+  );
   return parts.length === 0 ? 'unknown' : sanitize(parts.join(': '));
 }
 

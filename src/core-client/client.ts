@@ -1,7 +1,6 @@
 /**
  * Typed calls to MasterClaw Core's session API. Each call goes through the resilience
- * wrapper (circuit breaker around retry) and then the secure HTTP client, and every
- * answer is checked against the contract's schema before it reaches a command.
+ * wrapper (circuit breaker around retry) and then the secure HTTP client, and every response is checked against the contract's schema before it reaches a command.
  */
 import type { z } from 'zod';
 
@@ -33,7 +32,7 @@ export interface Requester {
 }
 
 /**
- * Runs one logical call with retries and the circuit breaker. `idempotent` says the
+ * Runs one logical call with retries and the circuit breaker. `idempotent` means the
  * call may be repeated after the server might have acted on it; `retryableStatuses`
  * narrows the statuses retried for this call.
  */
@@ -110,7 +109,7 @@ export class CoreClient {
   }
 
   /**
-   * Whether the Core holds any message of the session. Deployed Cores may answer an
+   * Whether the Core stores any message of the session. Deployed Cores may respond to an
    * unknown id with 200 and no messages instead of 404, so both mean "no".
    */
   async hasSession(sessionId: string): Promise<boolean> {
@@ -134,7 +133,7 @@ export class CoreClient {
   }
 
   /**
-   * Deployed Cores answer this route with a deterministic 500, so a 500 here is not
+   * Deployed Cores respond to this route with a deterministic 500, so a 500 here is not
    * retried: the caller falls back to computing the figures from the session list.
    */
   async getStats(): Promise<SessionStats> {
@@ -206,7 +205,7 @@ export class CoreClient {
     if (!result.success) {
       const where = result.error.issues[0]?.path.join('.') || 'body';
       throw new InvalidResponseError(
-        `${spec.method} ${spec.path} answered ${response.status} with a body that does not match the contract (${where})`,
+        `${spec.method} ${spec.path} responded ${response.status} with a body that does not match the contract (${where})`,
       );
     }
 

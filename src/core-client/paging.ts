@@ -1,6 +1,6 @@
 /**
  * Walking every page of a listing. A Core's `total` is not trusted to end the walk:
- * the deployed Core computes it from a window of memories (core-api.md, defect 4),
+ * deployed Cores compute it from a window of their newest memories,
  * so the walk goes on until a page comes back empty, and sessions are de-duplicated
  * by id because a page may repeat what an earlier one showed.
  */
@@ -13,8 +13,8 @@ import {
 import type { CoreClient } from './client.js';
 
 /**
- * An offset far past any real store. The deployed Core answers it with its true
- * total and no rows, which is the only way to learn how many sessions it holds.
+ * An offset far past any real store. A deployed Core returns its true total and
+ * no rows for it, which is the only way to learn how many sessions it stores.
  */
 const TRUE_TOTAL_PROBE_OFFSET = 1_000_000_000;
 
@@ -69,7 +69,7 @@ export async function* walkSessions(
   }
 }
 
-/** The number of sessions the Core holds, asked in the way that defeats the window defect. */
+/** Fetches the number of sessions the Core stores, asked in the way that defeats the window defect. */
 export async function fetchTrueTotal(
   client: CoreClient,
   activeSinceHours?: number,

@@ -1,12 +1,12 @@
 /**
  * Keeps a command under the Core's rate limit instead of running into it. The Core
  * sends `X-RateLimit-Remaining` and `X-RateLimit-Reset` (epoch seconds) on its
- * answers; once no request is left in the window, the next call waits for the reset.
+ * responses; once no request is left in the window, the next call waits for the reset.
  * A 429 is still possible (other clients share the limit) and is handled by retry.
  */
 import type { Clock } from '../util/clock.js';
 
-/** Longest wait the gate imposes: the Core's window is 60 s, so more means a wrong header. */
+/** Maximum wait the gate imposes: the Core's window is 60 s, so more means a wrong header. */
 const MAX_GATE_WAIT_MS = 65_000;
 
 /** Values this large are epoch seconds; smaller ones are read as seconds from now. */
@@ -20,7 +20,7 @@ export class RateLimitGate {
     this.#clock = clock;
   }
 
-  /** Reads the rate-limit headers of an answer (names in lower case). */
+  /** Reads the rate-limit headers of a response (names in lower case). */
   observe(headers: Record<string, string>): void {
     const remaining = Number(headers['x-ratelimit-remaining']);
     const reset = Number(headers['x-ratelimit-reset']);

@@ -1,6 +1,6 @@
 /**
- * Turns an HTTP answer of 400 or more into an `HttpStatusError`, reading the Core's
- * message the way core-api.md defines it: `error`, then `detail`, then `message`.
+ * Turns an HTTP response with a status of 400 or more into an `HttpStatusError`, reading the Core's
+ * message in the order the Core's contract gives: `error`, then `detail`, then `message`.
  * A raw body never reaches the user, so anything that is not a short string is dropped.
  */
 import { errorBodySchema } from '../contract/schemas.js';

@@ -1,7 +1,7 @@
 /**
  * `mc revive`, which the "is it running?" messages point to. It restarts the embedded
  * Core when that is the Core in use; another Core cannot be started from here, so for
- * one the command says where it is configured and how to switch.
+ * one the command prints where it is configured and how to switch.
  */
 import { startCoreDaemon, stopCoreDaemon } from '../../server/runtime.js';
 import { CoreNotRunningError } from '../../errors/errors.js';

@@ -1,5 +1,5 @@
 /**
- * What every command's action needs from `main`: the IO, the home folder, the global
+ * The runtime every command's action gets from `main`: the IO, the home folder, the global
  * flags, and a place to leave facts for the failure report.
  */
 import type { FailureContext } from '../failure.js';

@@ -59,7 +59,7 @@ export type JournalEntry = z.infer<typeof journalEntrySchema>;
 
 export type BatchOutcome = Extract<JournalEntry, { type: 'done' }>;
 
-/** What a journal says about a clean-up that has not finished. */
+/** State of a clean-up that has not finished, as its journal records it. */
 export interface JournalState {
   file: string;
   plan: PlanEntry;
@@ -103,7 +103,7 @@ export class CleanupJournal {
   }
 }
 
-/** The newest clean-up journal that has no `finished` line, or undefined. */
+/** Finds the newest clean-up journal that has no `finished` line, or returns undefined. */
 export function findUnfinishedJournal(journalDir: string): JournalState | undefined {
   let names: string[];
   try {

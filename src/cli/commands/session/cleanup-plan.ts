@@ -32,7 +32,7 @@ export interface CleanupPlan {
   cutoffMs: number;
   decisions: PlanDecision[];
   toDelete: PlannedSession[];
-  /** Sessions the Core holds but never listed; the plan cannot act on them. */
+  /** Sessions the Core stores but never listed; the plan cannot act on them. */
   unseen: number;
   coreTotal: number;
 }

@@ -36,7 +36,7 @@ interface RunState {
   io: CommandIO;
   plan: JournalState['plan'];
   archive: ArchiveWriter | undefined;
-  /** Set once the Core answered the bulk route with 404 or 405. */
+  /** Set once the Core responded to the bulk route with 404 or 405. */
   bulkRouteMissing: boolean;
   progress: Progress;
 }
@@ -159,7 +159,7 @@ function splitArchived(
 
 /**
  * Sessions of the batch that were active after the plan was made. One listing of the
- * sessions active since the plan answers it for the whole batch, instead of a request
+ * sessions active since the plan covers the whole batch, instead of a request
  * per session.
  */
 async function findActiveAgain(run: RunState, batch: PlannedSession[]): Promise<Set<string>> {

@@ -34,7 +34,7 @@ export async function parseImportFile(path: string): Promise<ArchiveRecord[]> {
   }
 
   if (records.length === 0) {
-    throw new UsageError(`${path} holds no sessions.`);
+    throw new UsageError(`${path} contains no sessions.`);
   }
 
   return records;

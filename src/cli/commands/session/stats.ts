@@ -1,6 +1,6 @@
 /**
  * `mc session stats`: the Core's statistics, or, when its statistics endpoint fails
- * (it answers 500 on deployed Cores), the same figures computed from the session list.
+ * (it responds with 500 on deployed Cores), the same figures computed from the session list.
  */
 import { formatCoreDatetime } from '../../../contract/datetime.js';
 import type { SessionStats } from '../../../contract/schemas.js';
@@ -18,9 +18,9 @@ export interface StatsOptions {
 }
 
 interface StatsReport extends SessionStats {
-  /** Where the figures come from: the Core's endpoint or the session list. */
+  /** Source of the figures: the Core's endpoint or the session list. */
   source: 'core' | 'session-list';
-  /** Sessions the Core holds but did not list; only for figures computed from the list. */
+  /** Sessions the Core stores but did not list; only for figures computed from the list. */
   unseen_sessions?: number;
 }
 
@@ -62,7 +62,7 @@ async function fetchReport(io: CommandIO, client: CoreClient): Promise<StatsRepo
   }
 }
 
-/** A 500 or 404 from the endpoint itself, or an answer of the wrong shape, means the list must do. */
+/** A 500 or 404 from the endpoint itself, or a response of the wrong shape, means the list must do. */
 function isBrokenStatsEndpoint(error: unknown): error is HttpStatusError | InvalidResponseError {
   if (error instanceof HttpStatusError) {
     return error.status === 500 || error.status === 404 || error.status === 405;
@@ -72,7 +72,7 @@ function isBrokenStatsEndpoint(error: unknown): error is HttpStatusError | Inval
 }
 
 function describe(error: HttpStatusError | InvalidResponseError): string {
-  return error instanceof HttpStatusError ? `HTTP ${error.status}` : 'unexpected answer';
+  return error instanceof HttpStatusError ? `HTTP ${error.status}` : 'unexpected response';
 }
 
 async function computeFromList(io: CommandIO, client: CoreClient): Promise<StatsReport> {
