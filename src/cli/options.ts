@@ -33,7 +33,37 @@ export function parseOptionalInteger(
   return text === undefined ? undefined : parseIntegerOption(flag, text, range);
 }
 
-/** A fraction from 0 to 1, such as `0.3`. */
+export interface PageOptions {
+  limit: number;
+  offset: number;
+  all: boolean;
+}
+
+/**
+ * Parses `-n/--limit`, `--offset` and `--all`, which every paged command shares.
+ * `--all` reads every page, so it takes neither of the other two.
+ */
+export function parsePageOptions(
+  raw: { limit?: string; offset?: string; all?: boolean },
+  limitRange: IntegerRange,
+  defaultLimit: number,
+  items: string,
+): PageOptions {
+  if (raw.all === true && (raw.limit !== undefined || raw.offset !== undefined)) {
+    throw new UsageError(`--all reads every ${items}; it takes neither --limit nor --offset`);
+  }
+
+  return {
+    limit: parseIntegerOption('--limit', raw.limit ?? String(defaultLimit), limitRange),
+    offset: parseIntegerOption('--offset', raw.offset ?? '0', {
+      min: 0,
+      max: Number.MAX_SAFE_INTEGER,
+    }),
+    all: raw.all === true,
+  };
+}
+
+/** Parses a fraction from 0 to 1, such as `0.3`. */
 export function parseRatioOption(flag: string, text: string): number {
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {

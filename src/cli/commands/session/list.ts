@@ -8,7 +8,7 @@ import type { CoreClient } from '../../../core-client/client.js';
 import { fetchTrueTotal, walkSessions } from '../../../core-client/paging.js';
 import { UsageError } from '../../../errors/errors.js';
 import type { CommandIO } from '../../io.js';
-import { parseChoice, parseIntegerOption, parseOptionalInteger } from '../../options.js';
+import { parseChoice, parseOptionalInteger, parsePageOptions } from '../../options.js';
 import { formatCoreTime } from '../../render/time.js';
 import { renderTable, type Column } from '../../render/table.js';
 import { withSpinner } from '../../spinner.js';
@@ -42,25 +42,12 @@ export function parseListOptions(raw: RawListOptions): ListOptions {
     throw new UsageError('--json and --output are exclusive; use --output json');
   }
 
-  if (raw.all === true && (raw.limit !== undefined || raw.offset !== undefined)) {
-    throw new UsageError('--all lists every session; it takes neither --limit nor --offset');
-  }
-
   return {
-    limit: parseIntegerOption(
-      '--limit',
-      raw.limit ?? String(DEFAULT_LIST_LIMIT),
-      SESSION_LIST_LIMIT,
-    ),
-    offset: parseIntegerOption('--offset', raw.offset ?? '0', {
-      min: 0,
-      max: Number.MAX_SAFE_INTEGER,
-    }),
+    ...parsePageOptions(raw, SESSION_LIST_LIMIT, DEFAULT_LIST_LIMIT, 'session'),
     activeWithinHours: parseOptionalInteger('--active-within', raw.activeWithin, {
       min: 1,
       max: MAX_ACTIVE_WITHIN_HOURS,
     }),
-    all: raw.all === true,
     output:
       raw.json === true ? 'json' : parseChoice('--output', raw.output ?? 'table', OUTPUT_FORMATS),
   };

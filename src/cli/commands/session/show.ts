@@ -9,7 +9,7 @@ import { walkMessages } from '../../../core-client/paging.js';
 import { sessionIdProblem } from '../../../contract/session-id.js';
 import { UsageError } from '../../../errors/errors.js';
 import type { CommandIO } from '../../io.js';
-import { parseIntegerOption } from '../../options.js';
+import { parsePageOptions } from '../../options.js';
 import { wrapText } from '../../render/table.js';
 import { formatDurationMinutes, formatUtc } from '../../render/time.js';
 import { withSpinner } from '../../spinner.js';
@@ -37,22 +37,9 @@ export function parseShowOptions(sessionId: string, raw: RawShowOptions): ShowOp
     throw new UsageError(`Invalid session ID ${quoteId(sessionId)}: ${problem}`);
   }
 
-  if (raw.all === true && (raw.limit !== undefined || raw.offset !== undefined)) {
-    throw new UsageError('--all shows every message; it takes neither --limit nor --offset');
-  }
-
   return {
     sessionId,
-    limit: parseIntegerOption(
-      '--limit',
-      raw.limit ?? String(DEFAULT_SHOW_LIMIT),
-      SESSION_HISTORY_LIMIT,
-    ),
-    offset: parseIntegerOption('--offset', raw.offset ?? '0', {
-      min: 0,
-      max: Number.MAX_SAFE_INTEGER,
-    }),
-    all: raw.all === true,
+    ...parsePageOptions(raw, SESSION_HISTORY_LIMIT, DEFAULT_SHOW_LIMIT, 'message'),
     json: raw.json === true,
   };
 }
