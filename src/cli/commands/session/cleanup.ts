@@ -177,7 +177,7 @@ async function planAndRun(
     archived: new Map(),
   };
 
-  const totals = await executeBatches(state, journal, context.client, io);
+  const totals = await executeResumably(state, journal, context.client, io);
   writeResult(options, io, totals, plan.unseen);
 }
 
@@ -202,8 +202,26 @@ async function resume(
   );
   await confirmOrRefuse(io, `Continue deleting ${plural(remaining, 'session')}?`, options.yes);
 
-  const totals = await executeBatches(unfinished, CleanupJournal.reopen(unfinished), client, io);
+  const totals = await executeResumably(unfinished, CleanupJournal.reopen(unfinished), client, io);
   writeResult(options, io, totals, 0);
+}
+
+/** Runs the batches; a run cut short by an error or Ctrl-C says how to finish it. */
+async function executeResumably(
+  state: JournalState,
+  journal: CleanupJournal,
+  client: CoreClient,
+  io: CommandIO,
+): Promise<CleanupTotals> {
+  try {
+    return await executeBatches(state, journal, client, io);
+  } catch (error) {
+    io.stderr.write(
+      'The clean-up stopped before it finished; its progress is saved. ' +
+        'Run `mc session cleanup --resume` to finish it, or `--abandon` to discard it.\n',
+    );
+    throw error;
+  }
 }
 
 function abandon(unfinished: JournalState | undefined, io: CommandIO): void {
