@@ -5,7 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 
-import { openAuditLog, type AuditEntryInput, type AuditLog } from '../audit/index.js';
+import { openAuditLog, type AuditEntryInput } from '../audit/index.js';
 import { CoreClient, type ResilientInvoker } from '../core-client/client.js';
 import { createSecureClient } from '../http/index.js';
 import type { RequestRecord, SecureClient } from '../http/types.js';
@@ -14,6 +14,7 @@ import { FileCircuitStore } from '../resilience/circuit-store.js';
 import { callWithResilience } from '../resilience/resilient-call.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../resilience/retry-policy.js';
 import type { Random } from '../util/clock.js';
+import { AuditWriter } from './audit-writer.js';
 import type { CommandIO } from './io.js';
 import type { Settings } from './settings.js';
 
@@ -53,7 +54,7 @@ export function createCommandContext(options: ContextOptions): CommandContext {
   const { settings, io, correlationId } = options;
   const audit = new AuditWriter(
     openAuditLog({ auditDir: settings.paths.auditDir, clock: io.clock }),
-    io,
+    io.stderr,
   );
   const trace: CallTrace = { attempts: undefined };
 
@@ -158,54 +159,5 @@ async function closeQuietly(http: SecureClient): Promise<void> {
     await http.close();
   } catch {
     // Closing only releases sockets; a failure here cannot change the command's result.
-  }
-}
-
-/**
- * Appends in the background, in batches: while one write is on its way to disk, new
- * entries queue up and go out together in the next, so a burst of requests costs a
- * few disk syncs instead of one each. `flush` waits for every queued entry, so the
- * process does not exit before they are on disk. A failed write becomes one warning,
- * because the command's own result must still reach the user.
- */
-class AuditWriter {
-  readonly #log: AuditLog;
-  readonly #io: CommandIO;
-  #queue: AuditEntryInput[] = [];
-  #writing: Promise<void> | undefined;
-  #warned = false;
-
-  constructor(log: AuditLog, io: CommandIO) {
-    this.#log = log;
-    this.#io = io;
-  }
-
-  write(entry: AuditEntryInput): void {
-    this.#queue.push(entry);
-    this.#writing ??= this.#drain();
-  }
-
-  async flush(): Promise<void> {
-    while (this.#writing !== undefined) {
-      await this.#writing;
-    }
-  }
-
-  async #drain(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const batch = this.#queue;
-      this.#queue = [];
-      await this.#log.appendMany(batch).catch((error: unknown) => this.#warn(error));
-    }
-    this.#writing = undefined;
-  }
-
-  #warn(error: unknown): void {
-    if (this.#warned) {
-      return;
-    }
-    this.#warned = true;
-    const reason = error instanceof Error ? error.message : String(error);
-    this.#io.stderr.write(`Warning: could not write the audit log: ${reason}\n`);
   }
 }
