@@ -158,7 +158,7 @@ function translate(error: unknown, now: number): Translation {
       return translateHttpError(error);
     case 'INVALID_RESPONSE':
       return failure(
-        'MasterClaw Core sent a response mc does not understand. Check that core.url points to MasterClaw Core.',
+        `MasterClaw Core sent a response mc does not understand (${sanitize(error.message)}). Check that core.url points to MasterClaw Core.`,
       );
     case 'CIRCUIT_OPEN':
       return translateCircuitOpen(error, now);
@@ -317,9 +317,14 @@ function translateNetworkCode(networkCode: string): Translation {
 
 function translateConfigError(error: McError): Translation {
   const path = fieldOf(error, 'path', 'string');
-  const where = path === undefined ? 'Invalid configuration' : `Invalid configuration in ${path}`;
+  if (path === undefined) {
+    return { message: asSentence(error.message), exitCode: exitCodeOf('CONFIG') };
+  }
 
-  return { message: `${where}: ${asSentence(error.message)}`, exitCode: exitCodeOf('CONFIG') };
+  return {
+    message: `Invalid configuration in ${path}: ${asSentence(error.message)} Edit or remove the file to continue.`,
+    exitCode: exitCodeOf('CONFIG'),
+  };
 }
 
 function translateResponseTooLarge(error: McError): Translation {
@@ -451,7 +456,9 @@ function asSentence(text: string): string {
  */
 function sanitize(text: string): string {
   // eslint-disable-next-line no-control-regex -- removing control characters is the point
-  const printable = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  const printable = text
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, ' ')
+    .trim();
   const masked = printable
     .replace(/\/\/[^/\s@]+@/g, '//***@')
     .replace(/([?&][^=&\s]*(?:key|token|secret|password|auth)[^=&\s]*=)[^&\s]*/gi, '$1***');

@@ -3,6 +3,7 @@
  * into a number or fail with a UsageError that names the option, before any request.
  */
 import { UsageError } from '../errors/errors.js';
+import { quote } from '../util/quote.js';
 
 export interface IntegerRange {
   min: number;
@@ -18,7 +19,7 @@ export function parseIntegerOption(flag: string, text: string, range: IntegerRan
   const value = Number(trimmed);
   if (!Number.isSafeInteger(value) || value < range.min || value > range.max) {
     throw new UsageError(
-      `Invalid value for ${flag}: ${trimmed} is out of range (${range.min} to ${range.max})`,
+      `Invalid value for ${flag}: ${trimmed} is out of range (${range.min} to ${range.max}).`,
     );
   }
 
@@ -66,7 +67,7 @@ export function parsePageOptions(
 /** Parses a fraction from 0 to 1, such as `0.3`. */
 export function parseRatioOption(flag: string, text: string): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+  if (!/^\s*(?:0|1|0?\.\d+|[01]\.0*)\s*$/.test(text) || value < 0 || value > 1) {
     throw new UsageError(
       `Invalid value for ${flag}: expected a number from 0 to 1, got ${quote(text)}`,
     );
@@ -87,9 +88,4 @@ export function parseChoice<T extends string>(
   throw new UsageError(
     `Invalid value for ${flag}: expected one of ${choices.join(', ')}, got ${quote(text)}`,
   );
-}
-
-/** Quotes a user's value in a message, escaped and cut short. */
-export function quote(text: string): string {
-  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }

@@ -3,7 +3,7 @@
  * reported with its path and the problem, and is never overwritten: `mc config set`
  * on a corrupt file fails the same way as any other command.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 
 import { ConfigError } from '../errors/errors.js';
 import { writeFileAtomic } from '../util/private-files.js';
@@ -23,21 +23,30 @@ export function loadConfig(configFile: string): Config {
     const problems = result.error.issues
       .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
       .join('; ');
-    throw new ConfigError(`Invalid configuration in ${configFile}: ${problems}`, configFile);
+    throw new ConfigError(problems, configFile);
   }
 
   return result.data;
 }
 
+/** Far more than any real configuration; a larger file is a mistake, not a config. */
+const MAX_CONFIG_BYTES = 1_000_000;
+
 function readConfigText(configFile: string): string | undefined {
   try {
+    if (statSync(configFile).size > MAX_CONFIG_BYTES) {
+      throw new ConfigError(`the file is larger than ${MAX_CONFIG_BYTES} bytes`, configFile);
+    }
     return readFileSync(configFile, 'utf8');
   } catch (error) {
+    if (error instanceof ConfigError) {
+      throw error;
+    }
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       return undefined;
     }
     throw new ConfigError(
-      `Cannot read configuration file ${configFile}: ${(error as Error).message}`,
+      `cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
       configFile,
     );
   }
@@ -47,7 +56,7 @@ function parseConfigJson(text: string, configFile: string): unknown {
   try {
     return JSON.parse(text, (key, value: unknown) => {
       if (FORBIDDEN_KEYS.has(key)) {
-        throw new ConfigError(`Forbidden key "${key}" in ${configFile}`, configFile);
+        throw new ConfigError(`forbidden key "${key}"`, configFile);
       }
       return value;
     });
@@ -55,10 +64,7 @@ function parseConfigJson(text: string, configFile: string): unknown {
     if (error instanceof ConfigError) {
       throw error;
     }
-    throw new ConfigError(
-      `Configuration file ${configFile} is not valid JSON: ${(error as Error).message}`,
-      configFile,
-    );
+    throw new ConfigError(`not valid JSON (${(error as Error).message})`, configFile);
   }
 }
 
@@ -98,7 +104,7 @@ export function setConfigValue(configFile: string, name: string, text: string | 
   const result = configSchema.safeParse(candidate);
   if (!result.success) {
     const problem = result.error.issues[0]?.message ?? 'invalid value';
-    throw new ConfigError(`Invalid value for ${name}: ${problem}`, configFile);
+    throw new ConfigError(`Invalid value for ${name}: ${problem}`);
   }
 
   writeFileAtomic(configFile, `${JSON.stringify(result.data, null, 2)}\n`);

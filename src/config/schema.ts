@@ -14,15 +14,32 @@ export const DEFAULT_CORE_URL = 'http://127.0.0.1:8000';
 export const DEFAULT_TIMEOUT_SECONDS = 10;
 export const TIMEOUT_SECONDS_RANGE = { min: 1, max: 60 } as const;
 
-const coreUrlSchema = z
-  .string()
-  .url()
-  .refine((text) => /^https?:$/.test(new URL(text).protocol), {
-    message: 'must be an http: or https: URL',
-  })
-  .refine((text) => new URL(text).username === '' && new URL(text).password === '', {
-    message: 'must not contain a user name or password; set core.apiKey instead',
-  });
+/** An absolute http: or https: URL without credentials, checked without throwing on junk. */
+const coreUrlSchema = z.string().superRefine((text, context) => {
+  const problem = coreUrlProblem(text);
+  if (problem !== undefined) {
+    context.addIssue({ code: 'custom', message: problem });
+  }
+});
+
+function coreUrlProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return 'must be an absolute http: or https: URL, such as http://127.0.0.1:8000';
+  }
+
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return 'must be an http: or https: URL';
+  }
+
+  if (url.username !== '' || url.password !== '') {
+    return 'must not contain a user name or password; set core.apiKey instead';
+  }
+
+  return undefined;
+}
 
 const apiKeySchema = z
   .string()
@@ -68,7 +85,11 @@ export interface ConfigKey {
 
 const asText = (text: string): unknown => text;
 
-const asInteger = (text: string): unknown => (/^-?\d+$/.test(text.trim()) ? Number(text) : text);
+/** Numbers become numbers, so the schema reports "expected an integer" for 1.5, not a type error. */
+const asInteger = (text: string): unknown => {
+  const value = Number(text);
+  return text.trim() !== '' && Number.isFinite(value) ? value : text;
+};
 
 const asIdList = (text: string): unknown =>
   text

@@ -26,6 +26,7 @@ import type { HttpMethod, HttpRequest, HttpResponse } from '../http/types.js';
 import type { Clock } from '../util/clock.js';
 import { RateLimitGate } from './rate-limit-gate.js';
 import { httpStatusError } from './status-error.js';
+import { quote } from '../util/quote.js';
 
 export interface Requester {
   request(request: HttpRequest): Promise<HttpResponse>;
@@ -245,6 +246,5 @@ function checkedSegment(sessionId: string): string {
 
 /** Quotes an id for a message: escaped, so control characters cannot reach the terminal, and short. */
 export function quoteId(sessionId: string): string {
-  const shown = sessionId.length > 80 ? `${sessionId.slice(0, 80)}…` : sessionId;
-  return JSON.stringify(shown);
+  return quote(sessionId, 80);
 }

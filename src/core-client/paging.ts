@@ -10,7 +10,14 @@ import {
   type MemoryEntry,
   type SessionInfo,
 } from '../contract/schemas.js';
+import { InvalidResponseError } from '../errors/errors.js';
 import type { CoreClient } from './client.js';
+
+/**
+ * The most sessions one walk returns. Since `total` is not trusted, this is what stops
+ * a Core that invents new sessions on every page; no real store comes near it.
+ */
+export const MAX_WALK_SESSIONS = 10_000_000;
 
 /**
  * An offset far past any real store. A deployed Core returns its true total and
@@ -54,6 +61,7 @@ export async function* walkSessions(
       return walk;
     }
 
+    const seenBefore = walk.seen;
     for (const session of page.sessions) {
       if (seenIds.has(session.session_id)) {
         walk.duplicates += 1;
@@ -62,6 +70,18 @@ export async function* walkSessions(
       seenIds.add(session.session_id);
       walk.seen += 1;
       yield session;
+    }
+
+    // A page with nothing new means the Core repeats itself; paging on would never end.
+    if (walk.seen === seenBefore) {
+      throw new InvalidResponseError(
+        `The Core returned only sessions it had already listed at offset ${offset}; stopped paging after ${walk.seen} sessions.`,
+      );
+    }
+    if (walk.seen > MAX_WALK_SESSIONS) {
+      throw new InvalidResponseError(
+        `The Core listed more than ${MAX_WALK_SESSIONS} sessions; stopped paging.`,
+      );
     }
 
     offset += page.sessions.length;

@@ -245,7 +245,7 @@ describe('describeFailure', () => {
       new ConfigError('core.url must be an http(s) URL', '/home/u/.masterclaw/config.json'),
     );
     expect(config.message).toBe(
-      'Invalid configuration in /home/u/.masterclaw/config.json: core.url must be an http(s) URL.',
+      'Invalid configuration in /home/u/.masterclaw/config.json: core.url must be an http(s) URL. Edit or remove the file to continue.',
     );
     expect(config.exitCode).toBe(exitCodeOf('CONFIG'));
 

@@ -22,8 +22,8 @@ describe('loadConfig', () => {
 
   it('reports invalid JSON with the path', () => {
     const file = configFile('{"core": ');
-    expect(() => loadConfig(file)).toThrow(ConfigError);
-    expect(() => loadConfig(file)).toThrow(file);
+    expect(() => loadConfig(file)).toThrow(/not valid JSON/);
+    expect(() => loadConfig(file)).toThrow(expect.objectContaining({ path: file }));
   });
 
   it('reports a schema problem with the key', () => {
@@ -38,13 +38,28 @@ describe('loadConfig', () => {
   });
 
   it('rejects unknown keys', () => {
-    expect(() => loadConfig(configFile('{"core": {"urll": "http://127.0.0.1:1"}}'))).toThrow(ConfigError);
+    expect(() => loadConfig(configFile('{"core": {"urll": "http://127.0.0.1:1"}}'))).toThrow(
+      ConfigError,
+    );
+  });
+
+  it('rejects a URL it cannot parse', () => {
+    for (const url of ['not a url', 'http://', 'http://[::1']) {
+      const file = configFile(JSON.stringify({ core: { url } }));
+      expect(() => loadConfig(file)).toThrow(ConfigError);
+      expect(() => loadConfig(file)).toThrow(/absolute http: or https: URL/);
+    }
+  });
+
+  it('rejects a file over the size limit', () => {
+    const file = configFile(`{"core": {}, "padding": "${'x'.repeat(1_100_000)}"}`);
+    expect(() => loadConfig(file)).toThrow(/larger than/);
   });
 
   it('rejects a URL with credentials', () => {
-    expect(() => loadConfig(configFile('{"core": {"url": "http://user:pw@127.0.0.1:8000"}}'))).toThrow(
-      /user name or password/,
-    );
+    expect(() =>
+      loadConfig(configFile('{"core": {"url": "http://user:pw@127.0.0.1:8000"}}')),
+    ).toThrow(/user name or password/);
   });
 });
 
@@ -65,6 +80,16 @@ describe('setConfigValue', () => {
     expect(config.cleanup.keep).toEqual(['alpha', 'beta']);
   });
 
+  it('set leaves a file with a bad URL alone', () => {
+    const file = configFile('{"core": {"url": "nope"}}');
+    expect(() => setConfigValue(file, 'core.url', 'http://127.0.0.1:9000')).toThrow(ConfigError);
+    expect(readFileSync(file, 'utf8')).toBe('{"core": {"url": "nope"}}');
+  });
+
+  it('says integer for a fractional timeout', () => {
+    expect(() => setConfigValue(configFile(), 'core.timeoutSeconds', '1.5')).toThrow(/int/i);
+  });
+
   it('leaves the file unchanged on a bad value', () => {
     const file = configFile('{"core": {"url": "http://127.0.0.1:8000"}}');
     const before = readFileSync(file, 'utf8');
@@ -76,7 +101,9 @@ describe('setConfigValue', () => {
 
   it('never overwrites a corrupt file', () => {
     const file = configFile('{not json');
-    expect(() => setConfigValue(file, 'core.url', 'http://127.0.0.1:9000')).toThrow(/not valid JSON/);
+    expect(() => setConfigValue(file, 'core.url', 'http://127.0.0.1:9000')).toThrow(
+      /not valid JSON/,
+    );
     expect(readFileSync(file, 'utf8')).toBe('{not json');
   });
 

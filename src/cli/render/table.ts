@@ -74,10 +74,16 @@ function tableCell(text: string): string {
   return printable(text.replace(/[\n\t]/g, ' '));
 }
 
-/** Replaces control characters (ANSI escapes included) with a visible stand-in. */
+/**
+ * Replaces control characters (ANSI escapes included) and the bidirectional controls
+ * that can reorder what a terminal shows with a visible stand-in.
+ */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '�');
+  return text.replace(
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    '\ufffd',
+  );
 }
 
 /** Wraps text to `width` columns, keeping existing line breaks. */
