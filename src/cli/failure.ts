@@ -446,7 +446,7 @@ function formatBytes(bytes: number): string {
 function asSentence(text: string): string {
   const cleaned = sanitize(text);
 
-  return /[.!?…)]$/.test(cleaned) ? cleaned : `${cleaned}.`;
+  return /[.!?…]$/.test(cleaned) ? cleaned : `${cleaned}.`;
 }
 
 /**

@@ -102,7 +102,7 @@ describe('config set, get, list and unset', () => {
 
 describe('corrupt config file', () => {
   const CASES = [
-    { name: 'not JSON', text: '{"core": {"url": ', problem: 'is not valid JSON' },
+    { name: 'not JSON', text: '{"core": {"url": ', problem: 'not valid JSON' },
     { name: 'wrong type', text: '{"core": {"timeoutSeconds": "soon"}}', problem: 'timeoutSeconds' },
     { name: 'unknown key', text: '{"core": {}, "colour": "blue"}', problem: 'colour' },
     { name: 'prototype key', text: '{"__proto__": {"url": "x"}}', problem: '__proto__' },
