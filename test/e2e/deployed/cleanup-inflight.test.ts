@@ -91,6 +91,8 @@ describe('clean-up resumed after an in-flight batch', () => {
     const remaining = new Set(core.memories.map((memory) => memory.metadata.session_id));
     expect(remaining.has(sent.sessionId)).toBe(false);
     expect(remaining.has(skipped.sessionId)).toBe(true);
-    expect(readFileSync(journal, 'utf8')).toContain('"type":"finished"');
+    expect(readFileSync(journal.replace(/\.jsonl$/, '.finished.jsonl'), 'utf8')).toContain(
+      '"type":"finished"',
+    );
   });
 });

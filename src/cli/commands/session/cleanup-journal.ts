@@ -6,15 +6,16 @@
  * at any point can be resumed without deleting a session twice or unarchived.
  */
 import {
-  appendFileSync,
   closeSync,
   fsyncSync,
   openSync,
   readdirSync,
   readFileSync,
+  renameSync,
+  truncateSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 
 import { StateError } from '../../../errors/errors.js';
@@ -62,6 +63,8 @@ export type BatchOutcome = Extract<JournalEntry, { type: 'done' }>;
 /** State of a clean-up that has not finished, as its journal records it. */
 export interface JournalState {
   file: string;
+  /** Length of the journal's complete lines; bytes after it are a line cut short by a crash. */
+  validBytes: number;
   plan: PlanEntry;
   done: Map<number, BatchOutcome>;
   /** Batch whose deletion was sent but whose outcome was never recorded. */
@@ -88,7 +91,9 @@ export class CleanupJournal {
     return journal;
   }
 
+  /** Reopens a journal to append to it, first dropping a last line that a crash cut short. */
   static reopen(state: JournalState): CleanupJournal {
+    truncateSync(state.file, state.validBytes);
     return new CleanupJournal(state.file);
   }
 
@@ -100,15 +105,30 @@ export class CleanupJournal {
     } finally {
       closeSync(fd);
     }
+
+    if (entry.type === 'finished') {
+      renameSync(this.file, finishedName(this.file));
+    }
   }
 }
+
+/**
+ * A finished journal is kept for the record under another name, so looking for an
+ * unfinished one never reads it again.
+ */
+function finishedName(file: string): string {
+  return file.replace(/\.jsonl$/, FINISHED_SUFFIX);
+}
+
+const FINISHED_SUFFIX = '.finished.jsonl';
 
 /** Finds the newest clean-up journal that has no `finished` line, or returns undefined. */
 export function findUnfinishedJournal(journalDir: string): JournalState | undefined {
   let names: string[];
   try {
     names = readdirSync(journalDir).filter(
-      (name) => name.startsWith('cleanup-') && name.endsWith('.jsonl'),
+      (name) =>
+        name.startsWith('cleanup-') && name.endsWith('.jsonl') && !name.endsWith(FINISHED_SUFFIX),
     );
   } catch {
     return undefined;
@@ -123,10 +143,10 @@ export function findUnfinishedJournal(journalDir: string): JournalState | undefi
 }
 
 function readJournal(file: string): JournalState | undefined {
-  const entries = parseEntries(file);
+  const { entries, validBytes } = parseEntries(file);
   const plan = entries[0];
   if (plan?.type !== 'plan') {
-    throw new StateError(`Clean-up journal ${file} does not start with a plan.`);
+    throw damagedJournal(file, 'it does not start with a plan');
   }
   if (entries.some((entry) => entry.type === 'finished')) {
     return undefined;
@@ -134,6 +154,7 @@ function readJournal(file: string): JournalState | undefined {
 
   const state: JournalState = {
     file,
+    validBytes,
     plan,
     done: new Map(),
     inFlight: undefined,
@@ -167,33 +188,44 @@ function applyEntry(state: JournalState, entry: JournalEntry): void {
 
 /**
  * Reads every complete line. A last line cut short by a crash is ignored: the step
- * it would have recorded is treated as not done, which the resume handles.
+ * it would have recorded is treated as not done, which the resume handles, and
+ * `validBytes` tells where it starts so the resume can cut it off.
  */
-function parseEntries(file: string): JournalEntry[] {
+function parseEntries(file: string): { entries: JournalEntry[]; validBytes: number } {
   const lines = readFileSync(file, 'utf8').split('\n');
   const entries: JournalEntry[] = [];
+  let validBytes = 0;
 
   for (const [index, line] of lines.entries()) {
-    if (line.trim() === '') {
-      continue;
-    }
-    const isLast = index >= lines.length - 2;
+    const isLast =
+      index === lines.length - 1 || (index === lines.length - 2 && lines.at(-1) === '');
     try {
-      entries.push(journalEntrySchema.parse(JSON.parse(line)));
-    } catch (error) {
+      if (line.trim() !== '') {
+        entries.push(journalEntrySchema.parse(JSON.parse(line)));
+      }
+    } catch {
       if (isLast) {
         break;
       }
-      throw new StateError(`Clean-up journal ${file} is damaged at line ${index + 1}.`, {
-        cause: error,
-      });
+      throw damagedJournal(file, `line ${index + 1} cannot be read`);
+    }
+    if (index < lines.length - 1) {
+      validBytes += Buffer.byteLength(line, 'utf8') + 1;
     }
   }
 
-  return entries;
+  return { entries, validBytes };
+}
+
+/** A journal mc cannot use; the message names the way out, since it blocks every clean-up. */
+function damagedJournal(file: string, reason: string): StateError {
+  return new StateError(
+    `Clean-up journal ${file} is damaged: ${reason}. Move it out of ${dirname(file)} ` +
+      '(keep it if you need to know which sessions it had deleted) and run the clean-up again.',
+  );
 }
 
 /** Marks a journal finished without running it, for a clean-up the user abandons. */
 export function abandonJournal(state: JournalState): void {
-  appendFileSync(state.file, `${JSON.stringify({ type: 'finished' })}\n`);
+  CleanupJournal.reopen(state).record({ type: 'finished' });
 }

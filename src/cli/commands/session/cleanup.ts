@@ -3,6 +3,7 @@
  * the bulk route (or one DELETE per session on a Core without it), archiving and
  * journaling each batch first so that nothing is lost when the run is cut short.
  */
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 import type { CoreClient } from '../../../core-client/client.js';
@@ -62,6 +63,16 @@ export interface RawCleanupOptions {
 }
 
 export async function parseCleanupOptions(raw: RawCleanupOptions): Promise<CleanupOptions> {
+  const modes = [
+    raw.resume === true && '--resume',
+    raw.abandon === true && '--abandon',
+    raw.dryRun === true && '--dry-run',
+  ];
+  const chosen = modes.filter((mode): mode is string => mode !== false);
+  if (chosen.length > 1) {
+    throw new UsageError(`${chosen.join(' and ')} cannot be used together.`);
+  }
+
   if (
     raw.resume === true &&
     (raw.days !== undefined ||
@@ -170,6 +181,7 @@ async function planAndRun(
   const journal = CleanupJournal.create(settings.paths.journalDir, context.correlationId, entry);
   const state: JournalState = {
     file: journal.file,
+    validBytes: statSync(journal.file).size,
     plan: entry,
     done: new Map(),
     inFlight: undefined,
