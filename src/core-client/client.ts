@@ -100,13 +100,20 @@ export class CoreClient {
   }
 
   async getHistory(sessionId: string, query: HistoryQuery = {}): Promise<SessionHistoryResponse> {
-    return this.#call({
+    const history = await this.#call({
       method: 'GET',
       path: `/v1/sessions/${checkedSegment(sessionId)}`,
       query: { limit: query.limit, offset: query.offset },
       schema: sessionHistoryResponseSchema,
       idempotent: true,
     });
+    if (history.session_id !== sessionId) {
+      throw new InvalidResponseError(
+        `GET /v1/sessions/{id} returned the history of another session than ${quoteId(sessionId)}`,
+      );
+    }
+
+    return history;
   }
 
   /**
@@ -199,7 +206,8 @@ export class CoreClient {
 
   #parse<S extends z.ZodType>(spec: CallSpec<S>, url: string, response: HttpResponse): z.infer<S> {
     if (response.status >= 400) {
-      throw httpStatusError(spec.method, url, response, this.#options.clock.now());
+      const secrets = this.#options.apiKey === undefined ? [] : [this.#options.apiKey];
+      throw httpStatusError(spec.method, url, response, this.#options.clock.now(), secrets);
     }
 
     const result = spec.schema.safeParse(response.body);

@@ -11,23 +11,40 @@ import { parseRetryAfter } from '../resilience/retry-after.js';
 /** Longest Core message shown to the user; longer ones are cut, since they are probably not meant for people. */
 const MAX_CORE_MESSAGE_LENGTH = 300;
 
+/**
+ * `secrets` are masked wherever they appear in the Core's text: a Core that echoes the
+ * API key in an error must not get it printed.
+ */
 export function httpStatusError(
   method: string,
   url: string,
   response: HttpResponse,
   now: number,
+  secrets: readonly string[] = [],
 ): HttpStatusError {
   const body = errorBodySchema.safeParse(response.body);
   const fields = body.success ? body.data : {};
+  const mask = (text: string) => maskSecrets(text, secrets);
+  const coreMessage = firstMessage([fields.error, fields.detail, fields.message]);
 
   return new HttpStatusError({
     status: response.status,
     method,
     url,
-    coreMessage: firstMessage([fields.error, fields.detail, fields.message]),
-    fieldErrors: fieldErrors(fields.errors, fields.detail),
+    coreMessage: coreMessage === undefined ? undefined : mask(coreMessage),
+    fieldErrors: fieldErrors(fields.errors, fields.detail).map((error) => ({
+      field: mask(error.field),
+      message: mask(error.message),
+    })),
     retryAfterMs: parseRetryAfter(response.headers['retry-after'], now),
   });
+}
+
+function maskSecrets(text: string, secrets: readonly string[]): string {
+  return secrets.reduce(
+    (masked, secret) => (secret === '' ? masked : masked.split(secret).join('****')),
+    text,
+  );
 }
 
 function firstMessage(candidates: unknown[]): string | undefined {

@@ -10,14 +10,23 @@ function session(id: string, daysAgo: number) {
 }
 
 function actions(decisions: ReturnType<typeof decide>): Record<string, string> {
-  return Object.fromEntries(decisions.map((d) => [d.session.id, `${d.verdict.action}:${d.verdict.reason}`]));
+  return Object.fromEntries(
+    decisions.map((d) => [d.session.id, `${d.verdict.action}:${d.verdict.reason}`]),
+  );
 }
 
 describe('cleanup plan', () => {
-  const sessions = [session('new', 1), session('week', 7), session('old', 31), session('ancient', 400)];
+  const sessions = [
+    session('new', 1),
+    session('week', 7),
+    session('old', 31),
+    session('ancient', 400),
+  ];
 
   it('deletes only sessions older than the cut-off', () => {
-    const result = actions(decide(sessions, { days: 30, maxSessions: undefined, keep: new Set() }, NOW - 30 * DAY));
+    const result = actions(
+      decide(sessions, { days: 30, maxSessions: undefined, keep: new Set() }, NOW - 30 * DAY),
+    );
     expect(result).toEqual({
       new: 'keep:recent',
       week: 'keep:recent',
@@ -27,18 +36,43 @@ describe('cleanup plan', () => {
   });
 
   it('keeps a session exactly at the cut-off', () => {
-    const result = actions(decide([session('edge', 30)], { days: 30, maxSessions: undefined, keep: new Set() }, NOW - 30 * DAY));
+    const result = actions(
+      decide(
+        [session('edge', 30)],
+        { days: 30, maxSessions: undefined, keep: new Set() },
+        NOW - 30 * DAY,
+      ),
+    );
     expect(result.edge).toBe('keep:recent');
   });
 
   it('protects sessions on the keep list', () => {
-    const result = actions(decide(sessions, { days: 30, maxSessions: undefined, keep: new Set(['ancient']) }, NOW - 30 * DAY));
+    const result = actions(
+      decide(
+        sessions,
+        { days: 30, maxSessions: undefined, keep: new Set(['ancient']) },
+        NOW - 30 * DAY,
+      ),
+    );
     expect(result.ancient).toBe('keep:protected');
     expect(result.old).toBe('delete:older-than-days');
   });
 
+  it('keeps sessions whose id the Core rejects', () => {
+    const result = actions(
+      decide(
+        [session('bad id!', 400)],
+        { days: 30, maxSessions: undefined, keep: new Set() },
+        NOW - 30 * DAY,
+      ),
+    );
+    expect(result['bad id!']).toBe('keep:unaddressable');
+  });
+
   it('keeps only the most recent with max sessions', () => {
-    const result = actions(decide(sessions, { days: 365, maxSessions: 1, keep: new Set() }, NOW - 365 * DAY));
+    const result = actions(
+      decide(sessions, { days: 365, maxSessions: 1, keep: new Set() }, NOW - 365 * DAY),
+    );
     expect(result).toEqual({
       new: 'keep:recent',
       week: 'delete:over-max-sessions',
@@ -48,7 +82,9 @@ describe('cleanup plan', () => {
   });
 
   it('counts protected sessions towards the maximum', () => {
-    const result = actions(decide(sessions, { days: 365, maxSessions: 2, keep: new Set(['old']) }, NOW - 365 * DAY));
+    const result = actions(
+      decide(sessions, { days: 365, maxSessions: 2, keep: new Set(['old']) }, NOW - 365 * DAY),
+    );
     expect(result.new).toBe('keep:recent');
     expect(result.week).toBe('keep:recent');
     expect(result.old).toBe('keep:protected');

@@ -5,6 +5,7 @@
  * maximum count, only the most recently active sessions up to that count are kept.
  */
 import type { SessionInfo } from '../../../contract/schemas.js';
+import { isValidSessionId } from '../../../contract/session-id.js';
 import type { CoreClient } from '../../../core-client/client.js';
 import { fetchTrueTotal, walkSessions } from '../../../core-client/paging.js';
 import { lastActiveMs } from './list.js';
@@ -13,7 +14,7 @@ import type { PlannedSession } from './cleanup-journal.js';
 const DAY_MS = 86_400_000;
 
 export type Verdict =
-  | { action: 'keep'; reason: 'protected' | 'recent' }
+  | { action: 'keep'; reason: 'protected' | 'recent' | 'unaddressable' }
   | { action: 'delete'; reason: 'older-than-days' | 'over-max-sessions' };
 
 export interface PlanRules {
@@ -104,6 +105,12 @@ function judge(
     return { action: 'keep', reason: 'protected' };
   }
 
+  // Deployed Cores store any session id a memory names, but their session routes reject
+  // ids outside the rule, so such a session cannot be archived or deleted through them.
+  if (!isValidSessionId(session.id)) {
+    return { action: 'keep', reason: 'unaddressable' };
+  }
+
   if (session.lastActive < cutoffMs) {
     return { action: 'delete', reason: 'older-than-days' };
   }
@@ -125,6 +132,8 @@ export function describeReason(
       return 'on the keep list';
     case 'recent':
       return `active within ${days} days`;
+    case 'unaddressable':
+      return 'its id cannot be used in a request to the Core';
     case 'older-than-days':
       return `inactive for more than ${days} days`;
     case 'over-max-sessions':

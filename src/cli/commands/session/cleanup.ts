@@ -13,6 +13,7 @@ import { confirmOrRefuse } from '../../confirm.js';
 import type { CommandContext } from '../../context.js';
 import type { CommandIO } from '../../io.js';
 import { parseIntegerOption, parseOptionalInteger } from '../../options.js';
+import { printable } from '../../render/table.js';
 import { formatUtc, plural } from '../../render/time.js';
 import { withSpinner } from '../../spinner.js';
 import type { Settings } from '../../settings.js';
@@ -267,8 +268,8 @@ function summarizePlan(plan: CleanupPlan): string {
   const messages = plan.toDelete.reduce((sum, session) => sum + session.messages, 0);
   lines.push(
     `${plural(plan.toDelete.length, 'session')} of ${plan.decisions.length} to delete, holding ${plural(messages, 'message')}.`,
-    `  oldest: ${oldest?.id} (last active ${formatUtc(oldest?.lastActive ?? 0)})`,
-    `  newest: ${newest?.id} (last active ${formatUtc(newest?.lastActive ?? 0)})`,
+    `  oldest: ${printable(oldest?.id ?? '')} (last active ${formatUtc(oldest?.lastActive ?? 0)})`,
+    `  newest: ${printable(newest?.id ?? '')} (last active ${formatUtc(newest?.lastActive ?? 0)})`,
   );
 
   return `${lines.join('\n')}\n`;
@@ -299,7 +300,7 @@ function printDryRun(plan: CleanupPlan, options: CleanupOptions, io: CommandIO):
   io.stderr.write(summarizePlan(plan));
   for (const row of rows) {
     io.stdout.write(
-      `${row.action.padEnd(6)}  ${row.session_id}  ${formatUtc(Date.parse(row.last_active))}  ${row.reason}\n`,
+      `${row.action.padEnd(6)}  ${printable(row.session_id)}  ${formatUtc(Date.parse(row.last_active))}  ${row.reason}\n`,
     );
   }
   io.stderr.write('Dry run: nothing was deleted.\n');

@@ -10,7 +10,7 @@ import { UsageError } from '../../../errors/errors.js';
 import type { CommandIO } from '../../io.js';
 import { parseChoice, parseOptionalInteger, parsePageOptions } from '../../options.js';
 import { formatCoreTime } from '../../render/time.js';
-import { renderTable, type Column } from '../../render/table.js';
+import { printable, renderTable, type Column } from '../../render/table.js';
 import { withSpinner } from '../../spinner.js';
 
 export const DEFAULT_LIST_LIMIT = 20;
@@ -228,9 +228,13 @@ function csvFormatter(io: CommandIO): RowFormatter {
   };
 }
 
-/** Quotes a CSV cell as RFC 4180 does. */
+/**
+ * Quotes a CSV cell as RFC 4180 does. Control characters from the Core are replaced
+ * first, because CSV output often lands on a terminal before it lands in a file.
+ */
 function csvCell(text: string): string {
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  const safe = printable(text);
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 /**

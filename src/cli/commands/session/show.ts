@@ -10,7 +10,7 @@ import { sessionIdProblem } from '../../../contract/session-id.js';
 import { UsageError } from '../../../errors/errors.js';
 import type { CommandIO } from '../../io.js';
 import { parsePageOptions } from '../../options.js';
-import { wrapText } from '../../render/table.js';
+import { printable, wrapText } from '../../render/table.js';
 import { formatDurationMinutes, formatUtc } from '../../render/time.js';
 import { withSpinner } from '../../spinner.js';
 
@@ -95,7 +95,7 @@ async function fetchView(options: ShowOptions, client: CoreClient): Promise<Sess
 
 function renderView(view: SessionView, io: CommandIO): string {
   const lines = [
-    `Session:  ${view.session_id}`,
+    `Session:  ${printable(view.session_id)}`,
     `Messages: ${view.total_messages}`,
     `Duration: ${view.session_duration_minutes === null ? '-' : formatDurationMinutes(view.session_duration_minutes)}`,
     '',
