@@ -103,9 +103,12 @@ const CIRCUIT_DISPLAY_NAMES: Readonly<Record<string, string>> = {
   [SESSION_API_CIRCUIT]: 'Session API',
 };
 
-/** Network codes of TLS failures: certificates that are expired, self-signed, for another host, or not verifiable. */
-const TLS_ERROR_CODE =
-  /^(CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|UNABLE_TO_|ERR_TLS_|ERR_SSL_|EPROTO$|HOSTNAME_MISMATCH$)/;
+/** Network codes of certificates that are expired, self-signed, for another host, or not verifiable. */
+const TLS_CERTIFICATE_CODE =
+  /^(CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|UNABLE_TO_|ERR_TLS_CERT|HOSTNAME_MISMATCH$)/;
+
+/** Network codes of a TLS handshake that failed before any certificate was judged. */
+const TLS_HANDSHAKE_CODE = /^(ERR_SSL_|ERR_TLS_|EPROTO$)/;
 
 /** Maximum length of text from the Core or a cause quoted to the user. */
 const MAX_QUOTED_LENGTH = 200;
@@ -139,7 +142,9 @@ function translate(error: unknown, now: number): Translation {
     case 'ABORTED':
       return { message: 'Interrupted.', exitCode: exitCodeOf('INTERRUPTED') };
     case 'SSRF_VIOLATION':
-      return security('Security violation: Invalid API URL configuration.');
+      return security(
+        `Security violation: Invalid API URL configuration. ${describeRefusal(error)}`,
+      );
     case 'HEADER_VALIDATION_FAILED':
       return security(
         'Security violation: a request header contained forbidden characters, so nothing was sent.',
@@ -196,10 +201,7 @@ function translateHttpError(error: McError): Translation {
     case 403:
       return auth('Access denied. You do not have permission to perform this action.');
     case 404:
-      return {
-        message: 'Session not found. It may have been deleted or expired.',
-        exitCode: exitCodeOf('NOT_FOUND'),
-      };
+      return { message: describeNotFound(error), exitCode: exitCodeOf('NOT_FOUND') };
     case 408:
       return unavailable('MasterClaw Core timed out waiting for the request. Please try again.');
     case 422:
@@ -304,15 +306,56 @@ function translateNetworkCode(networkCode: string): Translation {
       );
   }
 
-  if (TLS_ERROR_CODE.test(networkCode)) {
+  if (TLS_CERTIFICATE_CODE.test(networkCode)) {
     return security(
       "Secure connection to MasterClaw Core failed: its TLS certificate is not trusted. Check core.url and the Core's certificate.",
+    );
+  }
+
+  if (TLS_HANDSHAKE_CODE.test(networkCode)) {
+    return unavailable(
+      'Secure connection to MasterClaw Core failed during the TLS handshake. Check that the Core serves https at core.url, or use an http: URL.',
     );
   }
 
   return unavailable(
     'A network error interrupted the connection to MasterClaw Core. Please try again.',
   );
+}
+
+/** Names the refused destination and why, since a redirect can cause it as well as the URL. */
+function describeRefusal(error: McError): string {
+  const host = fieldOf(error, 'host', 'string') ?? 'the destination';
+  const address = fieldOf(error, 'address', 'string');
+  const reason = fieldOf(error, 'reason', 'string')?.replace(/^deny:/, '');
+  const where = address === undefined || address === host ? host : `${host} (${address})`;
+
+  return asSentence(
+    `mc refused to connect to ${sanitize(where)}${reason === undefined ? '' : `: ${sanitize(reason)}`}`,
+  );
+}
+
+/** A 404 on a session's own route means the session; on any other route, a wrong Core URL. */
+function describeNotFound(error: McError): string {
+  const url = fieldOf(error, 'url', 'string') ?? '';
+  const path = url.startsWith('/') ? url : safePathOf(url);
+  if (
+    /\/v1\/sessions\/(?!stats\/|bulk-delete)[^/?]+(?:\?.*)?$/.test(path) ||
+    path === '/v1/sessions/{id}'
+  ) {
+    return 'Session not found. It may have been deleted or expired.';
+  }
+
+  return `MasterClaw Core has no route for ${sanitize(path.replace(/\?.*$/, ''))} (404). Check that core.url points to MasterClaw Core.`;
+}
+
+function safePathOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.pathname}${parsed.search}`;
+  } catch {
+    return url;
+  }
 }
 
 function translateConfigError(error: McError): Translation {

@@ -69,8 +69,33 @@ describe('describeFailure', () => {
       new SsrfViolationError('metadata.internal', '169.254.169.254', 'link-local'),
     );
 
-    expect(result.message).toBe('Security violation: Invalid API URL configuration.');
+    expect(result.message).toBe(
+      'Security violation: Invalid API URL configuration. mc refused to connect to metadata.internal (169.254.169.254): link-local.',
+    );
     expect(result.exitCode).toBe(exitCodeOf('SECURITY'));
+  });
+
+  it('tells a missing route from a missing session', () => {
+    const session = describeQuietly(
+      new HttpStatusError({
+        status: 404,
+        method: 'GET',
+        url: 'http://127.0.0.1:8000/v1/sessions/abc?limit=1',
+      }),
+    );
+    const route = describeQuietly(
+      new HttpStatusError({
+        status: 404,
+        method: 'GET',
+        url: 'http://127.0.0.1:8000/prefix/v1/sessions/stats/summary',
+      }),
+    );
+
+    expect(session.message).toBe('Session not found. It may have been deleted or expired.');
+    expect(route.message).toBe(
+      'MasterClaw Core has no route for /prefix/v1/sessions/stats/summary (404). Check that core.url points to MasterClaw Core.',
+    );
+    expect(route.exitCode).toBe(exitCodeOf('NOT_FOUND'));
   });
 
   it('translates ECONNREFUSED', () => {
@@ -217,6 +242,14 @@ describe('describeFailure', () => {
         /^Secure connection to MasterClaw Core failed: its TLS certificate is not trusted/,
       );
       expect(result.exitCode, code).toBe(exitCodeOf('SECURITY'));
+    }
+  });
+
+  it('translates TLS handshake failures', () => {
+    for (const code of ['ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO']) {
+      const result = describeQuietly(new NetworkError(code, code));
+      expect(result.message, code).toMatch(/failed during the TLS handshake/);
+      expect(result.exitCode, code).toBe(exitCodeOf('UNAVAILABLE'));
     }
   });
 
