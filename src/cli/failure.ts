@@ -172,7 +172,7 @@ function translate(error: unknown, now: number): Translation {
     case 'PARTIAL_FAILURE':
       return translatePartialFailure(error);
     case 'CORE_NOT_RUNNING':
-      return unavailable('MasterClaw Core is not running. Start it with mc revive.');
+      return unavailable(asSentence(error.message));
     case 'CORE_START_FAILED':
       return failure(`MasterClaw Core failed to start: ${asSentence(error.message)}`);
     case 'AUDIT_INVALID':

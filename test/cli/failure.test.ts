@@ -307,8 +307,14 @@ describe('describeFailure', () => {
   });
 
   it('translates Core and local state errors', () => {
-    const notRunning = describeQuietly(new CoreNotRunningError('no pid file'));
-    expect(notRunning.message).toBe('MasterClaw Core is not running. Start it with mc revive.');
+    const notRunning = describeQuietly(
+      new CoreNotRunningError(
+        'mc cannot start the Core at http://10.0.0.5:8000 (set by MC_CORE_URL)',
+      ),
+    );
+    expect(notRunning.message).toBe(
+      'mc cannot start the Core at http://10.0.0.5:8000 (set by MC_CORE_URL).',
+    );
     expect(notRunning.exitCode).toBe(exitCodeOf('UNAVAILABLE'));
 
     expect(describeQuietly(new CoreStartError('port 8000 is in use')).message).toBe(

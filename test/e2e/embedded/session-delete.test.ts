@@ -104,9 +104,17 @@ describe('session delete', () => {
   it('skips unknown ids and deletes the known ones', async () => {
     const result = await mc(['session', 'delete', 'alpha', 'ghost', '--yes']);
 
-    expect(result.status).toBe(0);
+    expect(result.status).toBe(exitCode('PARTIAL_FAILURE'));
+    expect(result.stderr).toContain('Deleted 1 session; 1 of the IDs given were not found.');
     expect(result.stderr).toContain('Session ghost not found; skipping it.');
     expect(storedSessionIds(core.store)).toEqual(['bravo', 'charlie', 'delta', 'echo']);
+  });
+
+  it('rejects "-" among other ids', async () => {
+    const result = await mc(['session', 'delete', 'alpha', '-', '--yes']);
+
+    expect(result.status).toBe(exitCode('USAGE'));
+    expect(storedSessionIds(core.store)).toEqual(IDS);
   });
 
   it('only unknown ids exit with not found', async () => {

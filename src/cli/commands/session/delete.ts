@@ -67,6 +67,14 @@ export async function runDelete(
   );
 
   await deleteAll(found, options, io, client);
+
+  if (missing.length > 0) {
+    throw new PartialFailureError(
+      `Deleted ${plural(found.length, 'session')}; ${missing.length} of the IDs given were not found.`,
+      found.length,
+      missing.length,
+    );
+  }
 }
 
 async function previewSessions(

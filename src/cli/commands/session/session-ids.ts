@@ -14,6 +14,10 @@ export async function collectSessionIds(
   args: string[],
   stdin: NodeJS.ReadableStream,
 ): Promise<string[]> {
+  if (args.length > 1 && args.includes('-')) {
+    throw new UsageError('"-" reads the session IDs from stdin, so it must be the only ID given.');
+  }
+
   const ids = args.length === 1 && args[0] === '-' ? await readIdsFromStdin(stdin) : args;
   if (ids.length === 0) {
     throw new UsageError('No session ID given.');
