@@ -61,7 +61,7 @@ export const EXIT_CODES = [
       'A destructive command was declined, or needs --yes because no terminal can confirm it.',
   },
   { name: 'AUDIT_INVALID', code: 11, meaning: 'The audit log failed verification.' },
-  { name: 'INTERRUPTED', code: 130, meaning: 'Interrupted by Ctrl-C (SIGINT) or aborted.' },
+  { name: 'INTERRUPTED', code: 130, meaning: 'Interrupted by Ctrl-C (SIGINT) or SIGTERM.' },
 ] as const satisfies readonly ExitCodeEntry[];
 
 export type ExitCodeName = (typeof EXIT_CODES)[number]['name'];

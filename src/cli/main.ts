@@ -18,14 +18,17 @@ import { registerSessionCommands } from './register/session.js';
 import type { CommandRuntime } from './register/runtime.js';
 
 export async function main(argv: string[]): Promise<number> {
+  // Ctrl-C and SIGTERM abort the command, so it stops at once but still releases its
+  // locks and writes its audit entries; a second signal ends the process on the spot.
   const interrupt = new AbortController();
-  const onSigint = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
     if (interrupt.signal.aborted) {
       process.exit(exitCodeOf('INTERRUPTED'));
     }
-    interrupt.abort(new Error('SIGINT'));
+    interrupt.abort(new Error(signal));
   };
-  process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   const runtime = createRuntime(argv, interrupt.signal);
   const program = buildProgram(runtime);
@@ -35,7 +38,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     return reportFailure(error, runtime);
   } finally {
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }
 

@@ -37,8 +37,12 @@ export function writeFileAtomic(path: string, content: string | Uint8Array): voi
   }
 }
 
-/** How long a lock may be held before another process treats it as abandoned. */
-const LOCK_STALE_MS = 10_000;
+/**
+ * Age after which a lock counts as abandoned by a process that died holding it. The
+ * holder refreshes its lock every half of this, so a slow writer keeps it; a waiter
+ * retries for longer than this, so a dead holder never makes it give up.
+ */
+const LOCK_STALE_MS = 5_000;
 
 /**
  * Runs `action` while holding an exclusive lock on `path` (the file need not exist).
@@ -50,7 +54,7 @@ export async function withFileLock<T>(path: string, action: () => T | Promise<T>
   const release = await lockfile.lock(path, {
     realpath: false,
     stale: LOCK_STALE_MS,
-    retries: { retries: 50, minTimeout: 10, maxTimeout: 100, factor: 1.5 },
+    retries: { retries: 80, minTimeout: 10, maxTimeout: 100, factor: 1.5 },
   });
 
   try {
