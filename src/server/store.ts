@@ -8,6 +8,9 @@
  */
 import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
+
+import { PRIVATE_FILE_MODE } from '../util/private-files.js';
 
 import { CHAT_INTERACTION_TYPE } from '../contract/schemas.js';
 import { seedSessions, type SeedOptions, type SeedSummary } from './seed.js';
@@ -186,6 +189,9 @@ export class CoreStore {
 
   /** Opens (and creates when missing) the database at `path`. */
   static open(path: string): CoreStore {
+    // SQLite gives its -wal and -shm files the database file's mode, so creating the
+    // file first with 0600 keeps all three private whatever the umask.
+    closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');

@@ -10,6 +10,7 @@ import { seededRandom } from '../../../server/seed.js';
 import { CoreStore } from '../../../server/store.js';
 import { ensurePrivateDir } from '../../../util/private-files.js';
 import type { CommandIO } from '../../io.js';
+import { plural } from '../../render/time.js';
 
 export const DEFAULT_SEED_SESSIONS = 1_000;
 export const DEFAULT_SEED_MESSAGES = 5;
@@ -48,7 +49,7 @@ export async function runCoreSeed(
       now: io.clock.now(),
     });
     io.stdout.write(
-      `Seeded ${summary.sessions} sessions (${summary.staleSessions} older than 30 days, ${summary.memories} messages) into ${store.path}\n`,
+      `Seeded ${plural(summary.sessions, 'session')} (${summary.staleSessions} older than 30 days, ${plural(summary.memories, 'message')}) into ${store.path}\n`,
     );
   } finally {
     store.close();

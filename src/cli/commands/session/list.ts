@@ -169,7 +169,8 @@ function tableFormatter(io: CommandIO): RowFormatter {
   const rows: SessionInfo[] = [];
   const now = io.clock.now();
   const columns: Column<SessionInfo>[] = [
-    { header: 'ID', value: (session) => session.session_id, flexible: true },
+    // The id is what the user copies into the next command, so it is never cut.
+    { header: 'ID', value: (session) => session.session_id },
     { header: 'MESSAGES', value: (session) => String(session.message_count), align: 'right' },
     {
       header: 'LAST ACTIVE',
