@@ -28,11 +28,24 @@ function mc(args, { capture = false } = {}) {
 
 try {
   mc(['core', 'start', '--port', '0']);
-  mc(['core', 'seed', '--sessions', '1200', '--messages', '4', '--stale-ratio', '0.25', '--random-seed', '7']);
+  mc([
+    'core',
+    'seed',
+    '--sessions',
+    '1200',
+    '--messages',
+    '4',
+    '--stale-ratio',
+    '0.25',
+    '--random-seed',
+    '7',
+  ]);
   mc(['session', 'list', '--limit', '10']);
   mc(['session', 'stats']);
 
-  const firstLine = mc(['session', 'list', '--limit', '1', '--output', 'ndjson'], { capture: true });
+  const firstLine = mc(['session', 'list', '--limit', '1', '--output', 'ndjson'], {
+    capture: true,
+  });
   const sessionId = JSON.parse(firstLine).session_id;
   mc(['session', 'show', sessionId, '--limit', '2']);
 

@@ -498,8 +498,8 @@ function asSentence(text: string): string {
  * and length capped.
  */
 function sanitize(text: string): string {
-  // eslint-disable-next-line no-control-regex -- removing control characters is the point
   const printable = text
+    // eslint-disable-next-line no-control-regex -- removing control characters is the point
     .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]+/g, ' ')
     .trim();
   const masked = printable

@@ -8,7 +8,9 @@ describe('time rendering', () => {
   const now = Date.UTC(2026, 11, 4, 12, 0, 0);
 
   it('reads Core times as UTC', () => {
-    expect(formatCoreTime('2026-12-04T09:30:00.123456', now, false)).toBe('2026-12-04 09:30:00 UTC');
+    expect(formatCoreTime('2026-12-04T09:30:00.123456', now, false)).toBe(
+      '2026-12-04 09:30:00 UTC',
+    );
     expect(formatCoreTime('2026-12-04T09:30:00', now, true)).toBe('2 hours ago');
   });
 

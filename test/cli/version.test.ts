@@ -6,7 +6,9 @@ import { VERSION } from '../../src/version.js';
 
 describe('version', () => {
   it('matches package.json', () => {
-    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    const manifest = JSON.parse(
+      readFileSync(new URL('../../package.json', import.meta.url), 'utf8'),
+    ) as {
       version: string;
     };
     expect(VERSION).toBe(manifest.version);

@@ -6,7 +6,11 @@ import { HttpStatusError, InvalidResponseError, UsageError } from '../../src/err
 import { createSecureClient } from '../../src/http/index.js';
 import type { SecureClient } from '../../src/http/types.js';
 import type { Clock } from '../../src/util/clock.js';
-import { startDeployedCore, type DeployedCore, type DeployedCoreOptions } from '../helpers/deployed-core.js';
+import {
+  startDeployedCore,
+  type DeployedCore,
+  type DeployedCoreOptions,
+} from '../helpers/deployed-core.js';
 import { startFaultServer, type FaultServer } from '../helpers/fault-server.js';
 
 /** A clock whose sleep only moves time forward, and records what it was asked to wait. */
@@ -31,7 +35,11 @@ afterEach(async () => {
 });
 
 function clientFor(url: string, clock: Clock, apiKey?: string): CoreClient {
-  const http: SecureClient = createSecureClient({ coreOrigin: new URL(url).origin, correlationId: 'test_client', clock });
+  const http: SecureClient = createSecureClient({
+    coreOrigin: new URL(url).origin,
+    correlationId: 'test_client',
+    clock,
+  });
   closers.push(() => http.close());
   return new CoreClient({ baseUrl: url, apiKey, requester: http, invoke: once, clock });
 }
@@ -70,13 +78,21 @@ describe('CoreClient', () => {
 
     await expect(client.getHistory('../etc')).rejects.toBeInstanceOf(UsageError);
     await expect(client.deleteSession('a b')).rejects.toBeInstanceOf(UsageError);
-    await expect(client.bulkDelete({ session_ids: ['ok', 'x'.repeat(65)] })).rejects.toBeInstanceOf(UsageError);
+    await expect(client.bulkDelete({ session_ids: ['ok', 'x'.repeat(65)] })).rejects.toBeInstanceOf(
+      UsageError,
+    );
     expect(core.requests).toHaveLength(0);
   });
 
   it('reads the message and fields of errors', async () => {
     const server = await faults([
-      { status: 422, json: { error: 'Validation error', errors: [{ field: 'query.limit', message: 'too big', type: 'x' }] } },
+      {
+        status: 422,
+        json: {
+          error: 'Validation error',
+          errors: [{ field: 'query.limit', message: 'too big', type: 'x' }],
+        },
+      },
       { status: 500, json: { detail: 'database is locked' } },
       { status: 429, json: { error: 'Rate limit exceeded' }, headers: { 'retry-after': '60' } },
     ]);
@@ -84,7 +100,9 @@ describe('CoreClient', () => {
 
     const validation = await client.listSessions().catch((error: unknown) => error);
     expect(validation).toBeInstanceOf(HttpStatusError);
-    expect((validation as HttpStatusError).fieldErrors).toEqual([{ field: 'query.limit', message: 'too big' }]);
+    expect((validation as HttpStatusError).fieldErrors).toEqual([
+      { field: 'query.limit', message: 'too big' },
+    ]);
 
     const internal = await client.listSessions().catch((error: unknown) => error);
     expect((internal as HttpStatusError).coreMessage).toBe('database is locked');
@@ -102,8 +120,12 @@ describe('CoreClient', () => {
 
   it('sends the API key when configured', async () => {
     const core = await deployed({ rateLimit: false, apiKey: 'k-123', apiKeyRoutes: 'all' });
-    await expect(clientFor(core.url, fakeClock()).listSessions()).rejects.toMatchObject({ status: 401 });
-    await expect(clientFor(core.url, fakeClock(), 'k-123').listSessions()).resolves.toMatchObject({ total: 0 });
+    await expect(clientFor(core.url, fakeClock()).listSessions()).rejects.toMatchObject({
+      status: 401,
+    });
+    await expect(clientFor(core.url, fakeClock(), 'k-123').listSessions()).resolves.toMatchObject({
+      total: 0,
+    });
   });
 });
 

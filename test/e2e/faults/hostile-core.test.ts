@@ -61,6 +61,7 @@ describe('hostile Core', () => {
 
       expect(result.exitCode).toBe(0);
       expect(result.stdout).toContain('evil');
+      // eslint-disable-next-line no-control-regex -- the control characters are what must not appear
       expect(result.stdout).not.toMatch(/[\u001b\u0007\u202e]/);
     }
   });
