@@ -202,9 +202,13 @@ function bulkDelete(context: RouteContext, body: unknown): BulkSessionDeleteResp
 // `[]` down its by-age path instead; an empty selection purging by age would be a trap.
 function planByIds(context: RouteContext, sessionIds: string[]): BulkPlan {
   const plan: BulkPlan = { targets: [], failed: [], absent: [] };
-  for (const sessionId of new Set(sessionIds)) {
+  const unique = [...new Set(sessionIds)];
+  const stored = context.store.getSessions(
+    unique.filter((id) => sessionIdProblem(id) === undefined),
+  );
+  for (const sessionId of unique) {
     const problem = sessionIdProblem(sessionId);
-    const session = problem === undefined ? context.store.getSession(sessionId) : undefined;
+    const session = stored.get(sessionId);
     if (problem !== undefined) {
       plan.failed.push({ session_id: sessionId, error: problem });
     } else if (session === undefined) {

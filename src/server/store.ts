@@ -76,6 +76,7 @@ export const STORE_QUERIES = {
   insertMemory: `INSERT INTO memories (id, session_id, type, content, metadata, source, timestamp)
     VALUES (@id, @sessionId, @type, @content, @metadata, @source, @timestamp)`,
   getSession: `SELECT * FROM sessions WHERE session_id = @sessionId`,
+  getSessions: `SELECT * FROM sessions WHERE session_id IN (SELECT value FROM json_each(@sessionIds))`,
   insertSession: `INSERT INTO sessions (session_id, created_at, last_active, message_count, sources)
     VALUES (@sessionId, @createdAt, @lastActive, @messageCount, @sources)`,
   updateSession: `UPDATE sessions SET created_at = @createdAt, last_active = @lastActive,
@@ -230,6 +231,14 @@ export class CoreStore {
   getSession(sessionId: string): SessionSummary | undefined {
     const row = this.statement('getSession').get({ sessionId }) as SessionRow | undefined;
     return row === undefined ? undefined : toSessionSummary(row);
+  }
+
+  /** Reads the sessions among `sessionIds` that exist, in one query, keyed by id. */
+  getSessions(sessionIds: readonly string[]): Map<string, SessionSummary> {
+    const rows = this.statement('getSessions').all({
+      sessionIds: JSON.stringify(sessionIds),
+    }) as SessionRow[];
+    return new Map(rows.map((row) => [row.session_id, toSessionSummary(row)]));
   }
 
   /** Reads a page of sessions, most recently active first; `activeSince` keeps those active at or after it. */
