@@ -85,6 +85,8 @@ export async function runImport(
   );
 }
 
+// NOTE: an import cut short inside a session leaves that session partly restored, and a
+// second run skips it as existing; delete it and import the file again to complete it.
 async function importSession(client: CoreClient, record: ArchiveRecord): Promise<number> {
   for (const message of record.messages) {
     await client.addMemory({
