@@ -132,12 +132,12 @@ export class CircuitBreaker {
    * ahead without the breaker and `onWarning` says so: a broken state file must not
    * stop every command.
    */
-  async execute<T>(operation: () => Promise<T>): Promise<T> {
+  async execute<T>(operation: (call: { probe: boolean }) => Promise<T>): Promise<T> {
     const admission = await this.#admitOrBypass();
 
     let result: T;
     try {
-      result = await operation();
+      result = await operation({ probe: admission.probeId !== undefined });
     } catch (error) {
       await this.#record(admission, isServiceFailure(error) ? 'failure' : 'neutral');
       throw error;

@@ -295,6 +295,26 @@ describe('callWithResilience', () => {
     expect(failures[4]).toBeInstanceOf(CircuitOpenError);
   });
 
+  it('gives the half-open probe one attempt', async () => {
+    const { breaker, clock } = setup();
+    await openCircuit(breaker);
+    clock.advance(breaker.options.resetTimeoutMs);
+    let attempts = 0;
+
+    const failure = await callWithResilience(
+      breaker,
+      async () => {
+        attempts += 1;
+        throw refused();
+      },
+      { clock, random: () => 0, idempotent: true },
+    ).catch((error: unknown) => error);
+
+    expect(failure).toBeInstanceOf(NetworkError);
+    expect(attempts).toBe(1);
+    expect((await breaker.state()).kind).toBe('open');
+  });
+
   it('succeeds through retries and keeps the circuit closed', async () => {
     const { breaker, clock } = setup();
     let attempts = 0;
