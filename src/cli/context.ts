@@ -6,6 +6,7 @@
 import { randomInt } from 'node:crypto';
 
 import { openAuditLog, type AuditEntryInput } from '../audit/index.js';
+import { CircuitOpenError } from '../errors/errors.js';
 import { CoreClient, type ResilientInvoker } from '../core-client/client.js';
 import { createSecureClient } from '../http/index.js';
 import type { RequestRecord, SecureClient } from '../http/types.js';
@@ -17,6 +18,8 @@ import type { Random } from '../util/clock.js';
 import { AuditWriter } from './audit-writer.js';
 import type { CommandIO } from './io.js';
 import type { Settings } from './settings.js';
+
+const CLEAR_LINE = '\r\u001b[K';
 
 /** The session API's own circuit: failures of other APIs never open it. */
 export const SESSION_CIRCUIT = 'session-api';
@@ -101,6 +104,8 @@ export function createCommandContext(options: ContextOptions): CommandContext {
       onRetry: (event) => {
         trace.attempts = event.attempt;
         if (io.verbose) {
+          // On a terminal a spinner may own the current line; clear it first.
+          io.stderr.write(io.stderrIsTTY ? CLEAR_LINE : '');
           io.stderr.write(
             `Retrying in ${(event.delayMs / 1000).toFixed(1)} s after attempt ${event.attempt} failed.\n`,
           );
@@ -109,6 +114,18 @@ export function createCommandContext(options: ContextOptions): CommandContext {
       onGiveUp: (event) => {
         trace.attempts = event.attempts;
       },
+    }).catch((error: unknown) => {
+      // A call the open circuit stops sends nothing, so no request record covers it.
+      if (error instanceof CircuitOpenError) {
+        audit.write({
+          correlationId,
+          outcome: 'refused',
+          errorCode: error.code,
+          circuit: error.circuit,
+          reason: 'circuit open',
+        });
+      }
+      throw error;
     });
 
   const client = new CoreClient({

@@ -140,7 +140,7 @@ function translate(error: unknown, now: number): Translation {
     case 'CONFIRMATION_REQUIRED':
       return { message: asSentence(error.message), exitCode: exitCodeOf('CONFIRMATION_REFUSED') };
     case 'ABORTED':
-      return { message: 'Interrupted.', exitCode: exitCodeOf('INTERRUPTED') };
+      return { message: describeInterruption(error), exitCode: exitCodeOf('INTERRUPTED') };
     case 'SSRF_VIOLATION':
       return security(
         `Security violation: Invalid API URL configuration. ${describeRefusal(error)}`,
@@ -321,6 +321,11 @@ function translateNetworkCode(networkCode: string): Translation {
   return unavailable(
     'A network error interrupted the connection to MasterClaw Core. Please try again.',
   );
+}
+
+/** Says what an interruption left undone, when the place that saw it knows. */
+function describeInterruption(error: McError): string {
+  return error.message.startsWith('Interrupted') ? asSentence(error.message) : 'Interrupted.';
 }
 
 /** Names the refused destination and why, since a redirect can cause it as well as the URL. */

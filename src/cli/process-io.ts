@@ -4,6 +4,7 @@
  */
 import { createInterface } from 'node:readline/promises';
 
+import { AbortedError } from '../errors/errors.js';
 import { systemClock } from '../util/clock.js';
 import type { CommandIO, Prompter } from './io.js';
 
@@ -49,6 +50,14 @@ function terminalPrompter(signal: AbortSignal): Prompter {
       try {
         const answer = await readline.question(`${question} [y/N] `, { signal });
         return /^y(es)?$/i.test(answer.trim());
+      } catch (error) {
+        if (signal.aborted) {
+          process.stderr.write('\n');
+          throw new AbortedError('Interrupted at the prompt; nothing was deleted.', {
+            cause: signal.reason,
+          });
+        }
+        throw error;
       } finally {
         readline.close();
       }

@@ -67,7 +67,7 @@ describe('session cleanup', () => {
     const result = await mc(['session', 'cleanup', '--days', '30', '--yes']);
 
     expect(result.status).toBe(0);
-    expect(result.stdout).toContain('Deleted 3 sessions (6 memories removed); 0 failed');
+    expect(result.stdout).toContain('Deleted 3 sessions (6 messages removed); 0 failed');
     expect(storedSessionIds(core.store)).toEqual(remainingAfterDeleting(OLDER_THAN_30_DAYS));
   });
 

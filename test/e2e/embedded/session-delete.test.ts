@@ -67,7 +67,7 @@ describe('session delete', () => {
     const result = await mc(['session', 'delete', 'bravo', '--yes']);
 
     expect(result.status).toBe(0);
-    expect(result.stdout).toBe('Deleted session bravo (2 memories).\n');
+    expect(result.stdout).toBe('Deleted session bravo (2 messages).\n');
     expect(storedSessionIds(core.store)).toEqual(['alpha', 'charlie', 'delta', 'echo']);
     expect(core.store.sessionHistory('bravo', { limit: 10, offset: 0 })).toEqual([]);
   });

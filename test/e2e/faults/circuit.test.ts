@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { startFaultServer, type FaultStep } from '../../helpers/fault-server.js';
-import { createMcHome, runMc } from '../../helpers/mc-process.js';
+import { createMcHome, readAudit, runMc } from '../../helpers/mc-process.js';
 
 const EXIT_UNAVAILABLE = 6;
 const CIRCUIT = 'session-api';
@@ -64,6 +64,9 @@ describe('circuit breaker across mc processes', () => {
     );
     expect(refused.exitCode).toBe(EXIT_UNAVAILABLE);
     expect(server.count).toBe(3);
+    const refusals = (await readAudit(home)).filter((entry) => entry.errorCode === 'CIRCUIT_OPEN');
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]?.outcome).toBe('refused');
 
     // The reset timeout (10 s) is real time across processes, so the test moves the
     // opening into the past in the shared file instead of waiting for it.

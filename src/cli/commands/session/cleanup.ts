@@ -316,7 +316,7 @@ function writeResult(
     io.stdout.write(`${JSON.stringify({ ...totals, unseen }, null, 2)}\n`);
   } else {
     io.stdout.write(
-      `Deleted ${plural(totals.deleted, 'session')} (${plural(totals.memoriesDeleted, 'memory', 'memories')} removed); ` +
+      `Deleted ${plural(totals.deleted, 'session')} (${plural(totals.memoriesDeleted, 'message')} removed); ` +
         `${totals.failed} failed, ${totals.skipped} skipped.\n`,
     );
   }

@@ -157,7 +157,7 @@ async function deleteAll(
       });
       if (!options.json) {
         io.stdout.write(
-          `Deleted session ${preview.sessionId} (${plural(result.memories_deleted, 'memory', 'memories')}).\n`,
+          `Deleted session ${preview.sessionId} (${plural(result.memories_deleted, 'message')}).\n`,
         );
       }
     } catch (error) {

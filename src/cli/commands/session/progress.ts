@@ -34,8 +34,8 @@ export function createProgress(io: CommandIO, total: number): Progress {
       }
     },
     stop() {
-      draw();
-      io.stderr.write('\n');
+      // The bar clears itself: the result line that follows says how far the run got.
+      io.stderr.write('\r\u001b[K');
     },
   };
 }
