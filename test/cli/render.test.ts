@@ -44,6 +44,19 @@ describe('table rendering', () => {
     expect(text).toContain('…');
   });
 
+  it('leaves out optional columns that do not fit', () => {
+    const withOptional = [
+      { header: 'ID', value: (row: { id: string }) => row.id },
+      { header: 'SOURCES', value: () => 'chat, api, discord', flexible: true, optional: true },
+    ];
+    const narrow = renderTable(withOptional, [{ id: 'x'.repeat(40) }], 45);
+    const wide = renderTable(withOptional, [{ id: 'x'.repeat(40) }], 80);
+
+    expect(narrow).not.toContain('SOURCES');
+    expect(narrow).toContain('x'.repeat(40));
+    expect(wide).toContain('SOURCES');
+  });
+
   it('strips control characters from cells', () => {
     const text = renderTable(columns, [{ id: 'a\u001b[31mred\nb' }], 80);
     expect(text).not.toContain('\u001b');

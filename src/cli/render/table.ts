@@ -1,7 +1,8 @@
 /**
  * Plain-text tables that fit the terminal. Columns keep their natural width while the
- * row fits; otherwise the widest flexible column is cut with an ellipsis. Cells are
- * stripped of control characters first, because they can come from the Core.
+ * row fits; otherwise the widest flexible column is cut with an ellipsis, and when that
+ * is not enough, optional columns are left out from the right. Cells are stripped of
+ * control characters first, because they can come from the Core.
  */
 
 export interface Column<Row> {
@@ -10,12 +11,15 @@ export interface Column<Row> {
   align?: 'left' | 'right';
   /** May be cut to make the row fit the terminal. */
   flexible?: boolean;
+  /** May be left out when the row does not fit even with flexible columns cut. */
+  optional?: boolean;
 }
 
 const COLUMN_GAP = '  ';
 const MIN_FLEXIBLE_WIDTH = 8;
 
-export function renderTable<Row>(columns: Column<Row>[], rows: Row[], maxWidth: number): string {
+export function renderTable<Row>(allColumns: Column<Row>[], rows: Row[], maxWidth: number): string {
+  const columns = columnsThatFit(allColumns, rows, maxWidth);
   const cells = rows.map((row) => columns.map((column) => tableCell(column.value(row))));
   const widths = columns.map((column, index) =>
     Math.max(column.header.length, ...cells.map((line) => line[index]?.length ?? 0)),
@@ -30,6 +34,29 @@ export function renderTable<Row>(columns: Column<Row>[], rows: Row[], maxWidth: 
   );
 
   return `${lines.join('\n')}\n`;
+}
+
+/** Drops optional columns from the right until the narrowest layout fits. */
+function columnsThatFit<Row>(columns: Column<Row>[], rows: Row[], maxWidth: number): Column<Row>[] {
+  const kept = [...columns];
+  const narrowest = (column: Column<Row>) => {
+    const natural = Math.max(
+      column.header.length,
+      ...rows.map((row) => tableCell(column.value(row)).length),
+    );
+    return column.flexible === true ? Math.min(natural, MIN_FLEXIBLE_WIDTH) : natural;
+  };
+
+  for (;;) {
+    const width =
+      kept.reduce((sum, column) => sum + narrowest(column), 0) +
+      COLUMN_GAP.length * (kept.length - 1);
+    const lastOptional = kept.findLastIndex((column) => column.optional === true);
+    if (width <= maxWidth || lastOptional === -1) {
+      return kept;
+    }
+    kept.splice(lastOptional, 1);
+  }
 }
 
 function shrinkToFit<Row>(columns: Column<Row>[], widths: number[], maxWidth: number): void {

@@ -37,5 +37,9 @@ describe('mc revive', () => {
     expect(revived.stderr).toMatch(/Started the embedded Core at http:\/\/127\.0\.0\.1:\d+/);
     expect(listed.status).toBe(0);
     expect(JSON.parse(listed.stdout)).toMatchObject({ total: 0 });
+
+    const again = await runMc(['core', 'start'], { home });
+    expect(again.status).toBe(0);
+    expect(again.stderr).toMatch(/already running at http:\/\/127\.0\.0\.1:\d+/);
   });
 });

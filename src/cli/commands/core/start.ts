@@ -3,6 +3,7 @@
  * default. Refuses to start a second one for the same home folder.
  */
 import type { HomePaths } from '../../../config/paths.js';
+import { readCoreRuntime } from '../../../server/core-files.js';
 import { UsageError } from '../../../errors/errors.js';
 import { runCoreInForeground, startCoreDaemon } from '../../../server/runtime.js';
 import type { CommandIO } from '../../io.js';
@@ -39,6 +40,16 @@ export async function runCoreStart(
       },
     });
     io.stderr.write('Embedded Core stopped.\n');
+    return;
+  }
+
+  // Starting a Core that already runs is what the user wanted anyway: say where it is.
+  const running = readCoreRuntime(paths);
+  if (running !== undefined) {
+    io.stdout.write(`${running.url}\n`);
+    io.stderr.write(
+      `The embedded Core is already running at ${running.url} (pid ${running.pid}).\n`,
+    );
     return;
   }
 

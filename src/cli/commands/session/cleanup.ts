@@ -298,9 +298,10 @@ function printDryRun(plan: CleanupPlan, options: CleanupOptions, io: CommandIO):
   }
 
   io.stderr.write(summarizePlan(plan));
+  const idWidth = Math.max(0, ...rows.map((row) => printable(row.session_id).length));
   for (const row of rows) {
     io.stdout.write(
-      `${row.action.padEnd(6)}  ${printable(row.session_id)}  ${formatUtc(Date.parse(row.last_active))}  ${row.reason}\n`,
+      `${row.action.padEnd(6)}  ${printable(row.session_id).padEnd(idWidth)}  ${formatUtc(Date.parse(row.last_active))}  ${row.reason}\n`,
     );
   }
   io.stderr.write('Dry run: nothing was deleted.\n');

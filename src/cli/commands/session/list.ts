@@ -176,7 +176,12 @@ function tableFormatter(io: CommandIO): RowFormatter {
       header: 'LAST ACTIVE',
       value: (session) => formatCoreTime(session.last_active, now, io.stdoutIsTTY),
     },
-    { header: 'SOURCES', value: (session) => sourcesOf(session).join(', '), flexible: true },
+    {
+      header: 'SOURCES',
+      value: (session) => sourcesOf(session).join(', '),
+      flexible: true,
+      optional: true,
+    },
   ];
 
   return {
