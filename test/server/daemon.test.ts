@@ -120,12 +120,24 @@ describe('mc core start, status, stop', () => {
     expect(readFileSync(coreFiles(paths).log, 'utf8')).not.toContain(API_KEY);
   });
 
-  test('refuses a second start', async () => {
+  test('a second start reports the running Core', async () => {
+    const paths = freshHome();
+    await runCoreStart({ port: 0, foreground: false }, testIO(), paths);
+    const first = readCoreRuntime(paths);
+    const io = testIO();
+
+    await runCoreStart({ port: 0, foreground: false }, io, paths);
+
+    expect(readCoreRuntime(paths)).toEqual(first);
+    expect(io.err()).toContain(`already running at ${first?.url ?? '?'}`);
+  });
+
+  test('the daemon refuses a second start', async () => {
     const paths = freshHome();
     await runCoreStart({ port: 0, foreground: false }, testIO(), paths);
     const first = readCoreRuntime(paths);
 
-    const second = runCoreStart({ port: 0, foreground: false }, testIO(), paths);
+    const second = startCoreDaemon({ paths, port: 0 });
 
     await expect(second).rejects.toSatisfy((error) => hasCode(error, 'CORE_START_FAILED'));
     expect(readCoreRuntime(paths)).toEqual(first);
