@@ -6,21 +6,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { parseCoreDatetime } from '../../../src/contract/datetime.js';
 import { startDeployedCore, type RecordedRequest } from '../../helpers/deployed-core.js';
 import { createMcHome, runMc } from '../../helpers/mc-process.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
 const DAY_MS = 86_400_000;
 
-const cleanups: Array<() => Promise<void> | void> = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    await cleanup();
-  }
-});
+const cleanups = useCleanups();
 
 function deletedIds(requests: RecordedRequest[]): string[] {
   return requests.flatMap((request) => {

@@ -5,10 +5,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { startDeployedCore, type RecordedRequest } from '../../helpers/deployed-core.js';
 import { createMcHome, runMc, startMc } from '../../helpers/mc-process.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
 const DAY_MS = 86_400_000;
 const STALE_SESSIONS = 1_000;
@@ -18,13 +19,7 @@ const POLL_INTERVAL_MS = 10;
 /** The deployed Core fixture sorts every memory on each request, so 1,000 sessions take a while. */
 const TEST_TIMEOUT_MS = 120_000;
 
-const cleanups: Array<() => Promise<void> | void> = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    await cleanup();
-  }
-});
+const cleanups = useCleanups();
 
 /** Journal lines of every clean-up journal under `home`. */
 function journalEntries(home: string): Array<{ type: string; batch?: number }> {

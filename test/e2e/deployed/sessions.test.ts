@@ -4,7 +4,7 @@
  * succeeds, missing bulk route, rate limit). Each command must be correct or say
  * plainly what it could not do.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   startDeployedCore,
@@ -12,24 +12,15 @@ import {
   type DeployedCoreOptions,
   type RecordedRequest,
 } from '../../helpers/deployed-core.js';
-import { createMcHome, runMc } from '../../helpers/mc-process.js';
+import { runMc } from '../../helpers/mc-process.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
 const EXIT_NOT_FOUND = 5;
 const DAY_MS = 86_400_000;
 
-const cleanups: Array<() => Promise<void> | void> = [];
+const cleanups = useCleanups();
 
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    await cleanup();
-  }
-});
-
-function freshHome(): string {
-  const { home, remove } = createMcHome();
-  cleanups.push(remove);
-  return home;
-}
+const freshHome = (): string => cleanups.freshHome();
 
 async function deployedCore(options: DeployedCoreOptions = {}): Promise<DeployedCore> {
   const core = await startDeployedCore({ rateLimit: false, ...options });

@@ -7,22 +7,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { startFaultServer, type FaultStep } from '../../helpers/fault-server.js';
 import { createMcHome, readAudit, runMc } from '../../helpers/mc-process.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
 const EXIT_UNAVAILABLE = 6;
 const CIRCUIT = 'session-api';
 const EMPTY_LIST = { sessions: [], total: 0, limit: 20, offset: 0 };
 
-const cleanups: Array<() => Promise<void> | void> = [];
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    await cleanup();
-  }
-});
+const cleanups = useCleanups();
 
 interface CircuitFile {
   version: number;

@@ -3,26 +3,17 @@
  * the API key echoed in an error. What `mc` prints must stay inert and secret-free,
  * and paging must end.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { startFaultServer, type FaultRequest, type FaultStep } from '../../helpers/fault-server.js';
-import { createMcHome, runMc } from '../../helpers/mc-process.js';
+import { runMc } from '../../helpers/mc-process.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
 const ESCAPES = '\u001b[31mred\u001b]0;title\u0007\u001b[2J\u202e';
 
-const cleanups: Array<() => Promise<void> | void> = [];
+const cleanups = useCleanups();
 
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    await cleanup();
-  }
-});
-
-function freshHome(): string {
-  const { home, remove } = createMcHome();
-  cleanups.push(remove);
-  return home;
-}
+const freshHome = (): string => cleanups.freshHome();
 
 async function faultServer(script: (request: FaultRequest) => FaultStep) {
   const server = await startFaultServer(script);

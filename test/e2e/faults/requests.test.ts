@@ -7,10 +7,11 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { startFaultServer, type FaultRequest, type FaultStep } from '../../helpers/fault-server.js';
-import { createMcHome, readAudit, runMc } from '../../helpers/mc-process.js';
+import { readAudit, runMc } from '../../helpers/mc-process.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
 const EXIT_USAGE = 2;
 const EXIT_UNAVAILABLE = 6;
@@ -19,19 +20,9 @@ const EXIT_SECURITY = 8;
 const SESSION_ID = 'imported-session';
 const NOT_FOUND = { status: 404, json: { error: 'Session not found', status_code: 404 } };
 
-const cleanups: Array<() => Promise<void> | void> = [];
+const cleanups = useCleanups();
 
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    await cleanup();
-  }
-});
-
-function freshHome(): string {
-  const { home, remove } = createMcHome();
-  cleanups.push(remove);
-  return home;
-}
+const freshHome = (): string => cleanups.freshHome();
 
 async function faultServer(script: (request: FaultRequest) => FaultStep) {
   const server = await startFaultServer(script);

@@ -6,29 +6,20 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { startFaultServer, type FaultServer } from '../../helpers/fault-server.js';
-import { createMcHome, readAudit, runMc } from '../../helpers/mc-process.js';
+import { readAudit, runMc } from '../../helpers/mc-process.js';
+import { useCleanups } from '../../helpers/cleanups.js';
 
 const EXIT_UNAVAILABLE = 6;
 const EXIT_RATE_LIMITED = 7;
 
 const EMPTY_LIST = { sessions: [], total: 0, limit: 20, offset: 0 };
 
-const cleanups: Array<() => Promise<void> | void> = [];
+const cleanups = useCleanups();
 
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) {
-    await cleanup();
-  }
-});
-
-function freshHome(): string {
-  const { home, remove } = createMcHome();
-  cleanups.push(remove);
-  return home;
-}
+const freshHome = (): string => cleanups.freshHome();
 
 async function faultServer(...args: Parameters<typeof startFaultServer>): Promise<FaultServer> {
   const server = await startFaultServer(...args);
