@@ -323,7 +323,7 @@ function translateNetworkCode(networkCode: string): Translation {
   );
 }
 
-/** Says what an interruption left undone, when the place that saw it knows. */
+/** Describes what an interruption left undone, when the code that caught it recorded that. */
 function describeInterruption(error: McError): string {
   return error.message.startsWith('Interrupted') ? asSentence(error.message) : 'Interrupted.';
 }

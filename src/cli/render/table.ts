@@ -96,7 +96,7 @@ function pad<Row>(cell: string, width: number, column: Column<Row> | undefined):
   return column?.align === 'right' ? cell.padStart(width) : cell.padEnd(width);
 }
 
-/** A cell on one line: breaks and tabs become spaces, other control characters a stand-in. */
+/** Puts a cell on one line: breaks and tabs become spaces, other control characters a stand-in. */
 function tableCell(text: string): string {
   return printable(text.replace(/[\n\t]/g, ' '));
 }

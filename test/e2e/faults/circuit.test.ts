@@ -1,7 +1,7 @@
 /**
  * The session API's circuit breaker across `mc` processes: its state lives in
  * `$MASTERCLAW_HOME/state/circuits.json`, so failures of earlier processes stop later
- * ones. The Core answers 501, a service failure that is not retried, so each failing
+ * ones. The Core responds with 501, a service failure that is not retried, so each failing
  * process costs one request and no backoff wait.
  */
 import { readFileSync, writeFileSync } from 'node:fs';

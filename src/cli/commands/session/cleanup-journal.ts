@@ -113,7 +113,7 @@ export class CleanupJournal {
 }
 
 /**
- * A finished journal is kept for the record under another name, so looking for an
+ * Returns the name a finished journal is kept under for the record, so looking for an
  * unfinished one never reads it again.
  */
 function finishedName(file: string): string {
@@ -189,7 +189,7 @@ function applyEntry(state: JournalState, entry: JournalEntry): void {
 /**
  * Reads every complete line. A last line cut short by a crash is ignored: the step
  * it would have recorded is treated as not done, which the resume handles, and
- * `validBytes` tells where it starts so the resume can cut it off.
+ * `validBytes` marks where it starts so the resume can cut it off.
  */
 function parseEntries(file: string): { entries: JournalEntry[]; validBytes: number } {
   const lines = readFileSync(file, 'utf8').split('\n');
@@ -217,7 +217,7 @@ function parseEntries(file: string): { entries: JournalEntry[]; validBytes: numb
   return { entries, validBytes };
 }
 
-/** A journal mc cannot use; the message names the way out, since it blocks every clean-up. */
+/** Builds the error for a journal mc cannot use, naming the way out, since it blocks every clean-up. */
 function damagedJournal(file: string, reason: string): StateError {
   return new StateError(
     `Clean-up journal ${file} is damaged: ${reason}. Move it out of ${dirname(file)} ` +
