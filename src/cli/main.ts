@@ -34,7 +34,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram(runtime);
   try {
     await program.parseAsync(argv);
-    return runtime.exitCode;
+    return exitCodeOf('SUCCESS');
   } catch (error) {
     return reportFailure(error, runtime);
   } finally {
@@ -48,7 +48,6 @@ function createRuntime(argv: string[], signal: AbortSignal): CommandRuntime {
   const failureContext: FailureContext = {};
 
   const runtime: CommandRuntime = {
-    exitCode: 0,
     home: () => resolveHome(process.env),
     globalFlags: () => ({}),
     failureContext,

@@ -7,7 +7,6 @@ import type { CommandIO } from '../io.js';
 import type { GlobalFlags } from '../settings.js';
 
 export interface CommandRuntime {
-  exitCode: number;
   home(): string;
   globalFlags(): GlobalFlags;
   io(): CommandIO;
