@@ -93,6 +93,28 @@ export interface RecordedRequest {
   receivedAt: number;
 }
 
+/** Lists the session ids that deletion requests named, in order: DELETE paths and bulk-delete bodies. */
+export function deletedSessionIds(requests: readonly RecordedRequest[]): string[] {
+  return requests.flatMap((request) => {
+    if (request.method === 'DELETE' && request.path.startsWith('/v1/sessions/')) {
+      return [decodeURIComponent(request.path.slice('/v1/sessions/'.length))];
+    }
+    if (request.method === 'POST' && request.path === '/v1/sessions/bulk-delete') {
+      return (request.body as { session_ids?: string[] } | undefined)?.session_ids ?? [];
+    }
+    return [];
+  });
+}
+
+/** Counts how often deletion requests named each session id. */
+export function deletionCounts(requests: readonly RecordedRequest[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const id of deletedSessionIds(requests)) {
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}
+
 /** How `addSessions` lays out generated sessions. Session 0 is the newest. */
 export interface SessionSeed {
   /** Number of sessions. */

@@ -9,25 +9,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { parseCoreDatetime } from '../../../src/contract/datetime.js';
-import { startDeployedCore, type RecordedRequest } from '../../helpers/deployed-core.js';
+import { startDeployedCore, deletedSessionIds } from '../../helpers/deployed-core.js';
 import { createMcHome, runMc } from '../../helpers/mc-process.js';
 import { useCleanups } from '../../helpers/cleanups.js';
 
 const DAY_MS = 86_400_000;
 
 const cleanups = useCleanups();
-
-function deletedIds(requests: RecordedRequest[]): string[] {
-  return requests.flatMap((request) => {
-    if (request.method === 'DELETE' && request.path.startsWith('/v1/sessions/')) {
-      return [decodeURIComponent(request.path.slice('/v1/sessions/'.length))];
-    }
-    if (request.method === 'POST' && request.path === '/v1/sessions/bulk-delete') {
-      return (request.body as { session_ids?: string[] }).session_ids ?? [];
-    }
-    return [];
-  });
-}
 
 describe('clean-up resumed after an in-flight batch', () => {
   it('settles only the ids that were sent', async () => {
@@ -82,7 +70,7 @@ describe('clean-up resumed after an in-flight batch', () => {
     });
 
     expect(result.exitCode).toBe(0);
-    expect(deletedIds(core.requests)).toEqual([sent.sessionId]);
+    expect(deletedSessionIds(core.requests)).toEqual([sent.sessionId]);
     const remaining = new Set(core.memories.map((memory) => memory.metadata.session_id));
     expect(remaining.has(sent.sessionId)).toBe(false);
     expect(remaining.has(skipped.sessionId)).toBe(true);

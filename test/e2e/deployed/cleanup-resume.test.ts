@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { startDeployedCore, type RecordedRequest } from '../../helpers/deployed-core.js';
+import { startDeployedCore, deletionCounts } from '../../helpers/deployed-core.js';
 import { createMcHome, runMc, startMc } from '../../helpers/mc-process.js';
 import { useCleanups } from '../../helpers/cleanups.js';
 
@@ -40,24 +40,6 @@ function journalEntries(home: string): Array<{ type: string; batch?: number }> {
         return [];
       }
     });
-}
-
-function deletionCounts(requests: RecordedRequest[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  const count = (id: string) => counts.set(id, (counts.get(id) ?? 0) + 1);
-
-  for (const request of requests) {
-    if (request.method === 'DELETE' && request.path.startsWith('/v1/sessions/')) {
-      count(decodeURIComponent(request.path.slice('/v1/sessions/'.length)));
-    }
-    if (request.method === 'POST' && request.path === '/v1/sessions/bulk-delete') {
-      const body = request.body as { session_ids?: string[] } | undefined;
-      for (const id of body?.session_ids ?? []) {
-        count(id);
-      }
-    }
-  }
-  return counts;
 }
 
 describe('clean-up killed half-way', () => {

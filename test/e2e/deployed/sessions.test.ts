@@ -10,7 +10,7 @@ import {
   startDeployedCore,
   type DeployedCore,
   type DeployedCoreOptions,
-  type RecordedRequest,
+  deletionCounts,
 } from '../../helpers/deployed-core.js';
 import { runMc } from '../../helpers/mc-process.js';
 import { useCleanups } from '../../helpers/cleanups.js';
@@ -71,24 +71,6 @@ function sessionIdsInStore(core: DeployedCore): Set<string> {
 }
 
 /** Counts how often each session id was sent for deletion, by DELETE or bulk delete. */
-function deletionCounts(requests: RecordedRequest[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  const count = (id: string) => counts.set(id, (counts.get(id) ?? 0) + 1);
-
-  for (const request of requests) {
-    if (request.method === 'DELETE' && request.path.startsWith('/v1/sessions/')) {
-      count(decodeURIComponent(request.path.slice('/v1/sessions/'.length)));
-    }
-    if (request.method === 'POST' && request.path === '/v1/sessions/bulk-delete') {
-      const body = request.body as { session_ids?: string[] } | undefined;
-      for (const id of body?.session_ids ?? []) {
-        count(id);
-      }
-    }
-  }
-  return counts;
-}
-
 describe('listing and statistics on the deployed Core', () => {
   it('session list --all shows every session', async () => {
     const core = await deployedCore();
