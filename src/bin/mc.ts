@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `mc` executable. `--version` is answered before anything else is loaded, so it
+ * The `mc` executable. `--version` is printed before anything else is loaded, so it
  * costs little more than starting Node; every other command loads the CLI.
  */
 import { setFlagsFromString } from 'node:v8';

@@ -1,11 +1,11 @@
 /**
  * The command's side of the audit log: entries are queued by the call chain and
- * written in batches, so the requests of a command never wait for a disk sync.
+ * written in batches, so a command's requests do not wait for a disk sync (a flush at the end does).
  */
 import type { AuditEntryInput, AuditLog } from '../audit/index.js';
 import type { TextSink } from './io.js';
 
-/** Longest time an audit entry waits in memory before it is written. */
+/** Maximum time an audit entry waits in memory before it is written. */
 const AUDIT_BATCH_WINDOW_MS = 250;
 
 /** Queued entries that are written at once, without waiting for the window. */

@@ -340,7 +340,7 @@ function describeRefusal(error: McError): string {
   );
 }
 
-/** A 404 on a session's own route means the session; on any other route, a wrong Core URL. */
+/** Describes a 404: on a session's own route the session is gone; on any other route the Core URL is wrong. */
 function describeNotFound(error: McError): string {
   const url = fieldOf(error, 'url', 'string') ?? '';
   const path = url.startsWith('/') ? url : safePathOf(url);

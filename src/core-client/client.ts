@@ -117,7 +117,7 @@ export class CoreClient {
   }
 
   /**
-   * Whether the Core stores any message of the session. Deployed Cores may respond to an
+   * Returns whether the Core stores any message of the session. Deployed Cores may respond to an
    * unknown id with 200 and no messages instead of 404, so both mean "no".
    */
   async hasSession(sessionId: string): Promise<boolean> {

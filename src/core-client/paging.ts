@@ -14,7 +14,7 @@ import { InvalidResponseError } from '../errors/errors.js';
 import type { CoreClient } from './client.js';
 
 /**
- * The most sessions one walk returns. Since `total` is not trusted, this is what stops
+ * Maximum number of sessions one walk returns. Since `total` is not trusted, this is what stops
  * a Core that invents new sessions on every page; no real store comes near it.
  */
 export const MAX_WALK_SESSIONS = 10_000_000;

@@ -89,7 +89,7 @@ export async function executeBatches(
   return sumOutcomes([...state.done.values()]);
 }
 
-/** A fresh clean-up truncates nothing; a resumed one truncates to its last recorded size (0 when none was). */
+/** Returns the archive size to truncate to: none for a fresh clean-up, the last recorded size (or 0) for a resumed one. */
 function undefinedIfFresh(state: JournalState): number | undefined {
   return state.done.size === 0 && state.inFlight === undefined && state.archived.size === 0
     ? undefined
@@ -258,9 +258,9 @@ async function deleteOneByOne(run: RunState, ids: string[]): Promise<DeleteResul
 }
 
 /**
- * The deletion of this batch was sent but its outcome never recorded. Of the ids that
- * request carried, those the Core still has are deleted now, and those it no longer
- * has were deleted by it. Sessions of the batch it did not carry had been skipped.
+ * Settles a batch whose deletion was sent but whose outcome was never recorded. Of the
+ * ids that request carried, those the Core still has are deleted now, and those it no
+ * longer has were deleted by it. Sessions of the batch it did not carry were skipped.
  */
 async function settleInFlight(
   run: RunState,

@@ -1,5 +1,5 @@
 /**
- * `mc session cleanup`: plans, shows the plan, asks, then deletes in batches through
+ * `mc session cleanup`: plans, shows the plan, asks for confirmation, then deletes in batches through
  * the bulk route (or one DELETE per session on a Core without it), archiving and
  * journaling each batch first so that nothing is lost when the run is cut short.
  */
@@ -219,7 +219,7 @@ async function resume(
   writeResult(options, io, totals, 0);
 }
 
-/** Runs the batches; a run cut short by an error or Ctrl-C says how to finish it. */
+/** Runs the batches, and prints how to finish when an error or Ctrl-C cuts the run short. */
 async function executeResumably(
   state: JournalState,
   journal: CleanupJournal,

@@ -244,7 +244,7 @@ function csvCell(text: string): string {
 }
 
 /**
- * Source names come from whoever wrote the memories, so one starting like a formula is
+ * Source names come from the clients that wrote the memories, so one starting like a formula is
  * prefixed with a quote; session ids and times cannot start that way and stay exact.
  */
 function defuseFormula(text: string): string {

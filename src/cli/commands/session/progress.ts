@@ -34,7 +34,7 @@ export function createProgress(io: CommandIO, total: number): Progress {
       }
     },
     stop() {
-      // The bar clears itself: the result line that follows says how far the run got.
+      // The bar clears itself: the result line that follows reports how far the run got.
       io.stderr.write('\r\u001b[K');
     },
   };
